@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Attaching volumes on a host through os-brick.
+
+Used by the storage side (local attach) and by consuming nodes, which need
+os-brick only: no Cinder, no database.  Everything an attach needs travels
+in the connection info.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import socket
+import sys
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+
+
+def _brick():
+    try:
+        from os_brick.initiator import connector
+    except ImportError as exc:
+        raise errors.MissingDependency(
+            'os-brick is not installed for %s (%s): pip install os-brick'
+            % (sys.executable, exc))
+    return connector
+
+
+def setup_privsep(root_helper, extra_contexts=()):
+    """Make os-brick's privileged calls work for this user.
+
+    As root they run in this process; otherwise through ``root_helper``
+    and the privsep-helper installed beside this interpreter.
+    """
+    import os_brick.privileged
+    contexts = [os_brick.privileged.default] + list(extra_contexts)
+    hide = getattr(os_brick.privileged, 'brick_privsep_hide_output', None)
+    if hide is not None:
+        contexts.append(hide)
+    if os.geteuid() == 0:
+        for pctxt in contexts:
+            pctxt.set_client_mode(False)
+        return
+    from oslo_config import cfg
+    helper = '%s %s' % (root_helper, os.path.join(
+        os.path.dirname(sys.executable), 'privsep-helper'))
+    for pctxt in contexts:
+        cfg.CONF.set_override('helper_command', helper,
+                              group=pctxt.cfg_section)
+
+
+def my_ip():
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return '127.0.0.1'
+
+
+def connector_properties(root_helper, multipath=False,
+                         enforce_multipath=False, ip=None):
+    """This host's connector: what a backend needs to export to it."""
+    connector = _brick()
+    return connector.get_connector_properties(
+        root_helper, ip or my_ip(), multipath, enforce_multipath)
+
+
+def brick_connector(protocol, root_helper, use_multipath=False,
+                    device_scan_attempts=3):
+    if not protocol:
+        raise errors.InvalidInput('connection info has no '
+                                  'driver_volume_type; cannot attach')
+    connector = _brick()
+    try:
+        return connector.InitiatorConnector.factory(
+            protocol, root_helper, use_multipath=use_multipath,
+            device_scan_attempts=device_scan_attempts)
+    except ValueError as exc:
+        raise errors.NotSupported('os-brick cannot attach %s volumes: %s'
+                                  % (protocol, exc))

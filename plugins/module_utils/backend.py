@@ -1,0 +1,406 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Library settings and Backend: one Cinder driver with its configuration."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
+
+_runtime = []
+_backend_groups = set()
+
+
+def runtime():
+    """Cinder, loaded on first use (see runtime.Runtime)."""
+    if not _runtime:
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime as runtime_mod
+        _runtime.append(runtime_mod.Runtime(Backend.settings()))
+    return _runtime[0]
+
+
+class Settings(object):
+    """What global_setup was given (documented there)."""
+
+    def __init__(self, file_locks_path=None, root_helper='sudo',
+                 suppress_requests_ssl_warnings=True, disable_logs=True,
+                 non_uuid_ids=False, output_all_backend_info=False,
+                 project_id=None, user_id=None, persistence_config=None,
+                 fail_on_missing_backend=True, coordination_url=None,
+                 **cinder_options):
+        self.file_locks_path = os.path.abspath(file_locks_path or os.getcwd())
+        self.root_helper = root_helper or ''
+        self.suppress_requests_ssl_warnings = suppress_requests_ssl_warnings
+        self.disable_logs = disable_logs
+        self.non_uuid_ids = non_uuid_ids
+        self.output_all_backend_info = output_all_backend_info
+        self.project_id = project_id or 'cinderlib'
+        self.user_id = user_id or 'cinderlib'
+        self.persistence_config = persistence_config
+        self.fail_on_missing_backend = fail_on_missing_backend
+        self.coordination_url = coordination_url
+        self.cinder_options = cinder_options
+
+
+class DriverConfiguration(object):
+    """The ``configuration`` a driver gets.
+
+    Cinder's backend-group Configuration, plus the user's values: each is
+    set as an override the moment its option is registered (drivers
+    register theirs in __init__ and read them right after), so values are
+    converted and checked by the option's own type.  Each backend has its
+    own option group, so backends never see each other's values.
+    """
+
+    def __init__(self, runtime, group, values):
+        self._runtime = runtime
+        self._group = group
+        self._values = values
+        self._applied = set()
+        self._conf = runtime.configuration.Configuration(
+            runtime.volume_opts, config_group=group)
+        self._apply(runtime.volume_opts)
+
+    def _apply(self, opts):
+        for opt in opts:
+            if opt.name in self._values:
+                self._runtime.set_option(opt.name, self._values[opt.name],
+                                         group=self._group)
+                self._applied.add(opt.name)
+
+    def append_config_values(self, volume_opts):
+        self._conf.append_config_values(volume_opts)
+        self._apply(volume_opts)
+
+    def unused_options(self):
+        """User options no driver code registered (typos, most likely)."""
+        return sorted(set(self._values) - self._applied)
+
+    def clear(self):
+        for name in self._applied:
+            self._runtime.conf.clear_override(name, group=self._group)
+
+    def safe_get(self, name):
+        value = self._conf.safe_get(name)
+        if value is None and name not in self._applied:
+            return self._values.get(name)
+        return value
+
+    def get(self, key, default=None):
+        value = self.safe_get(key)
+        return default if value is None else value
+
+    def __getattr__(self, name):
+        conf = object.__getattribute__(self, '_conf')
+        try:
+            return getattr(conf, name)
+        except Exception:
+            values = object.__getattribute__(self, '_values')
+            if name in values:
+                return values[name]
+            raise
+
+
+class Backend(object):
+    """A storage backend: a Cinder driver and its configuration.
+
+    ``Backend(volume_backend_name, volume_driver=..., **driver_cfg)``; the
+    same name with the same configuration returns the existing Backend.
+    """
+
+    backends = {}
+    persistence = None
+    _settings = None
+
+    def __new__(cls, volume_backend_name=None, **driver_cfg):
+        existing = cls.backends.get(volume_backend_name)
+        if existing is not None:
+            if existing._driver_cfg != driver_cfg:
+                raise errors.InvalidConfiguration(
+                    'backend %r is already set up with a different '
+                    'configuration; use another volume_backend_name for a '
+                    'second configuration' % volume_backend_name)
+            return existing
+        return super(Backend, cls).__new__(cls)
+
+    def __init__(self, volume_backend_name=None, **driver_cfg):
+        if self.backends.get(volume_backend_name) is self:
+            return
+        if not volume_backend_name or not isinstance(volume_backend_name,
+                                                     str):
+            raise errors.InvalidConfiguration(
+                'volume_backend_name must be a non-empty string naming the '
+                'backend, e.g. Backend("ceph", volume_driver=...)')
+        driver_path = driver_cfg.get('volume_driver')
+        if not driver_path or not isinstance(driver_path, str):
+            raise errors.InvalidConfiguration(
+                'backend %s: volume_driver is required: the Python path of '
+                'a Cinder driver, e.g. cinder.volume.drivers.rbd.RBDDriver'
+                % volume_backend_name)
+        self._name = volume_backend_name
+        self._driver_cfg = dict(driver_cfg)
+        self._volumes = None
+        self._pool_names = None
+        rt = runtime()
+        self._check_group_name(rt)
+        values = dict(self.settings().cinder_options)
+        values.update(driver_cfg)
+        values['volume_backend_name'] = volume_backend_name
+        self.configuration = DriverConfiguration(rt, volume_backend_name,
+                                                 values)
+        try:
+            self.driver = self._load_driver(rt, driver_path)
+        except Exception:
+            self.configuration.clear()
+            raise
+        Backend.backends[volume_backend_name] = self
+
+    def _check_group_name(self, rt):
+        # Each backend's options live in an oslo.config group of its name,
+        # which must not be one of Cinder's own groups.
+        name = self._name
+        if name not in _backend_groups and (
+                name in ('DEFAULT', 'backend_defaults') or name in rt.conf):
+            raise errors.InvalidConfiguration(
+                'volume_backend_name %r is the name of a Cinder option group; '
+                'choose another name' % name)
+        _backend_groups.add(name)
+
+    def _load_driver(self, rt, driver_path):
+        from oslo_utils import importutils
+        try:
+            driver_class = importutils.import_class(driver_path)
+        except Exception as exc:
+            raise errors.BackendSetupError(
+                'backend %s: volume_driver %r cannot be imported (%s: %s); '
+                'check the path (e.g. cinder.volume.drivers.rbd.RBDDriver) '
+                'and that the driver\'s Python dependencies are installed'
+                % (self._name, driver_path, type(exc).__name__, exc))
+        is_empty = not self.persistence.get_volumes(backend_name=self._name)
+        try:
+            driver = driver_class(
+                configuration=self.configuration, host=self.host_for(None,
+                                                                    rt),
+                cluster_name=None, is_vol_db_empty=is_empty,
+                active_backend_id=None)
+        except errors.CinderlibError:
+            raise
+        except Exception as exc:
+            raise errors.BackendSetupError(
+                'backend %s: driver %s rejected its configuration: %s' % (
+                    self._name, driver_path, _message(exc)))
+        self.driver = driver
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
+        driver_tuning.tune(driver)
+        try:
+            driver.do_setup(rt.context)
+            driver.check_for_setup_error()
+            driver.init_capabilities()
+            driver.set_initialized()
+        except Exception as exc:
+            driver_tuning.release(driver)
+            raise errors.BackendSetupError(
+                'backend %s: driver %s failed to set up: %s; check the '
+                'driver options and that the storage is reachable' % (
+                    self._name, driver_path, _message(exc)))
+        return driver
+
+    # Library settings ---------------------------------------------------
+    @classmethod
+    def settings(cls):
+        if cls._settings is None:
+            cls._apply_settings(Settings())
+        return cls._settings
+
+    @classmethod
+    def _apply_settings(cls, settings):
+        persistence = persistence_mod.setup(settings.persistence_config)
+        if settings.suppress_requests_ssl_warnings:
+            _suppress_ssl_warnings()
+        cls._settings = settings
+        cls.persistence = persistence
+
+    @classmethod
+    def global_setup(cls, file_locks_path=None, root_helper='sudo',
+                     suppress_requests_ssl_warnings=True, disable_logs=True,
+                     non_uuid_ids=False, output_all_backend_info=False,
+                     project_id=None, user_id=None, persistence_config=None,
+                     fail_on_missing_backend=True, coordination_url=None,
+                     **cinder_options):
+        """Set the library up; call it before anything else.
+
+        Other keyword arguments are Cinder options for every driver.
+        ``coordination_url`` (e.g. redis://host:6379) shares the driver
+        locks between hosts; by default they are files in file_locks_path.
+        """
+        if cls._settings is not None or cls.backends or _runtime:
+            raise errors.CinderlibError(
+                'setup() must be called once, before any other library '
+                'call (Backend, load, ...); it was called too late or twice')
+        cls._apply_settings(Settings(
+            file_locks_path=file_locks_path, root_helper=root_helper,
+            suppress_requests_ssl_warnings=suppress_requests_ssl_warnings,
+            disable_logs=disable_logs, non_uuid_ids=non_uuid_ids,
+            output_all_backend_info=output_all_backend_info,
+            project_id=project_id, user_id=user_id,
+            persistence_config=persistence_config,
+            fail_on_missing_backend=fail_on_missing_backend,
+            coordination_url=coordination_url, **cinder_options))
+
+    @classmethod
+    def set_persistence(cls, persistence_config):
+        """Switch every backend to another persistence plugin."""
+        cls.settings().persistence_config = persistence_config
+        cls.persistence = persistence_mod.setup(persistence_config)
+        for backend in cls.backends.values():
+            backend._volumes = None
+
+    @classmethod
+    def for_record(cls, record):
+        """The backend a persistence record belongs to."""
+        name = record['backend']
+        backend = cls.backends.get(name)
+        if backend is None:
+            if cls.settings().fail_on_missing_backend:
+                raise errors.NotFound(
+                    'backend %r is not set up in this process; create '
+                    'Backend(%r, volume_driver=..., ...) before loading its '
+                    'resources' % (name, name))
+            backend = MissingBackend(name)
+        return backend
+
+    # Attributes -----------------------------------------------------------
+    @property
+    def id(self):
+        return self._name
+
+    @property
+    def volume_backend_name(self):
+        return self._name
+
+    @property
+    def config(self):
+        if self.settings().output_all_backend_info:
+            config = dict(self._driver_cfg)
+            config['volume_backend_name'] = self._name
+            return config
+        return {'volume_backend_name': self._name}
+
+    @property
+    def unused_options(self):
+        return self.configuration.unused_options()
+
+    def __getattr__(self, name):
+        # Unknown attributes are the driver's (documented behaviour).
+        driver = self.__dict__.get('driver')
+        if driver is None or name.startswith('__'):
+            raise AttributeError(name)
+        return getattr(driver, name)
+
+    def __repr__(self):
+        return '<Backend %s>' % self._name
+
+    def host_for(self, pool_name, rt=None):
+        """Cinder's host@backend#pool string for a pool of this backend."""
+        rt = rt or runtime()
+        if pool_name is None:
+            pool_name = self.pool_names[0] if self.__dict__.get(
+                'driver') else self._name
+        elif pool_name not in self.pool_names:
+            raise errors.InvalidInput(
+                'backend %s has no pool %r; its pools are: %s' % (
+                    self._name, pool_name, ', '.join(self.pool_names)))
+        return '%s@%s#%s' % (rt.hostname, self._name, pool_name)
+
+    def stats(self, refresh=False):
+        try:
+            stats = self.driver.get_volume_stats(refresh=refresh)
+        except Exception as exc:
+            raise errors.BackendError('backend %s: getting stats failed: %s'
+                                      % (self._name, _message(exc)))
+        if refresh:
+            self._pool_names = None
+        return stats
+
+    @property
+    def pool_names(self):
+        if self._pool_names is None:
+            pools = self.stats().get('pools') or []
+            names = tuple(pool['pool_name'] for pool in pools
+                          if pool.get('pool_name'))
+            self._pool_names = names or (self._name,)
+        return self._pool_names
+
+    @property
+    def volumes(self):
+        if self._volumes is None:
+            from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+            self._volumes = [
+                resources.Volume._from_record(record, backend=self)
+                for record in self.persistence.get_volumes(
+                    backend_name=self._name)]
+        return self._volumes
+
+    def refresh(self):
+        """Reload the volume list from persistence if it was loaded."""
+        if self._volumes is not None:
+            self._volumes = None
+            self.volumes
+
+    def _volume_created(self, volume):
+        if self._volumes is not None:
+            self._volumes.append(volume)
+
+    def _volume_removed(self, volume):
+        if self._volumes is not None:
+            self._volumes = [v for v in self._volumes if v.id != volume.id]
+
+    def create_volume(self, size, name='', description='', extra_specs=None,
+                      qos_specs=None, pool_name=None, **kwargs):
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+        volume = resources.Volume(self, size=size, name=name,
+                                  description=description,
+                                  extra_specs=extra_specs,
+                                  qos_specs=qos_specs, pool_name=pool_name,
+                                  **kwargs)
+        return volume.create()
+
+    def validate_connector(self, connector_dict):
+        try:
+            return self.driver.validate_connector(connector_dict)
+        except Exception as exc:
+            raise errors.InvalidInput('backend %s: invalid connector: %s' % (
+                self._name, _message(exc)))
+
+
+class MissingBackend(object):
+    """Stands for a backend not set up here (fail_on_missing_backend=False)."""
+
+    def __init__(self, name):
+        self.id = self.volume_backend_name = name
+
+    @property
+    def config(self):
+        return {'volume_backend_name': self.id}
+
+    def __getattr__(self, name):
+        raise errors.NotFound(
+            'backend %r is not set up in this process, so %s is not '
+            'available; only local attach/detach work' % (self.id, name))
+
+
+def _message(exc):
+    return '%s (%s)' % (str(exc).strip() or type(exc).__name__,
+                        type(exc).__name__)
+
+
+def _suppress_ssl_warnings():
+    try:
+        import urllib3
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    except ImportError:
+        pass

@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Choosing the metadata persistence plugin from ``persistence_config``."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import importlib
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
+
+ENTRY_POINT_GROUP = 'cinderlib.persistence.storage'
+_PREFIX = 'ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.'
+BUILTIN = {
+    'memory': _PREFIX + 'memory:MemoryPersistence',
+    'db': _PREFIX + 'dbms:DBPersistence',
+    'memory_db': _PREFIX + 'dbms:MemoryDBPersistence',
+}
+
+
+def _load_entry_point(name):
+    from importlib import metadata
+    try:
+        found = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    except TypeError:     # Python < 3.10
+        found = metadata.entry_points().get(ENTRY_POINT_GROUP, [])
+    for entry_point in found:
+        if entry_point.name == name:
+            return entry_point.load()
+    return None
+
+
+def _plugin_class(storage):
+    if storage in BUILTIN:
+        module_name, class_name = BUILTIN[storage].split(':')
+        return getattr(importlib.import_module(module_name), class_name)
+    cls = _load_entry_point(storage)
+    if cls is None:
+        raise errors.InvalidConfiguration(
+            "persistence_config: unknown storage %r; use one of %s, or a "
+            "plugin registered under the %r entry point group, or pass a "
+            "PersistenceDriverBase class or instance" % (
+                storage, ', '.join(sorted(BUILTIN)), ENTRY_POINT_GROUP))
+    return cls
+
+
+def setup(persistence_config=None):
+    """Build the plugin that ``persistence_config`` names (memory if None)."""
+    config = dict(persistence_config or {'storage': 'memory'})
+    if 'storage' not in config:
+        raise errors.InvalidConfiguration(
+            "persistence_config needs the key 'storage' (memory, db, "
+            "memory_db, an entry point name, or a plugin class or instance)")
+    storage = config.pop('storage')
+    if isinstance(storage, base.PersistenceDriverBase):
+        if config:
+            raise errors.InvalidConfiguration(
+                'persistence_config: options %s cannot be applied to a plugin '
+                'instance; pass its class instead' % ', '.join(sorted(config)))
+        return storage
+    if isinstance(storage, str):
+        storage = _plugin_class(storage)
+    if not (isinstance(storage, type) and
+            issubclass(storage, base.PersistenceDriverBase)):
+        raise errors.InvalidConfiguration(
+            'persistence_config: storage %r is not a PersistenceDriverBase '
+            'subclass or instance' % (storage,))
+    try:
+        return storage(**config)
+    except TypeError as exc:
+        raise errors.InvalidConfiguration(
+            'persistence_config: %s rejected its options (%s): %s' % (
+                storage.__name__, ', '.join(sorted(config)) or 'none', exc))

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``memory`` plugin: records live in this process only (the default)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
+
+
+def _matches(record, filters):
+    return all(value is None or record.get(key) == value
+               for key, value in filters.items())
+
+
+class MemoryPersistence(base.PersistenceDriverBase):
+    """Keeps records in dicts; serialize them to keep them across runs."""
+
+    def __init__(self, **kwargs):
+        super(MemoryPersistence, self).__init__(**kwargs)
+        self.volumes = {}
+        self.snapshots = {}
+        self.connections = {}
+        self.key_values = {}
+
+    def describe(self):
+        return 'memory'
+
+    @staticmethod
+    def _get(table, **filters):
+        return [base.copy_record(record) for record in table.values()
+                if _matches(record, filters)]
+
+    def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
+        return self._get(self.volumes, id=volume_id, name=volume_name,
+                         backend=backend_name)
+
+    def get_snapshots(self, snapshot_id=None, snapshot_name=None,
+                      volume_id=None):
+        return self._get(self.snapshots, id=snapshot_id, name=snapshot_name,
+                         volume_id=volume_id)
+
+    def get_connections(self, connection_id=None, volume_id=None):
+        return self._get(self.connections, id=connection_id,
+                         volume_id=volume_id)
+
+    def get_key_values(self, key=None):
+        return [base.KeyValue(k, v) for k, v in sorted(self.key_values.items())
+                if key is None or k == key]
+
+    def set_volume(self, volume):
+        self.volumes[volume['id']] = base.copy_record(volume)
+
+    def set_snapshot(self, snapshot):
+        self.snapshots[snapshot['id']] = base.copy_record(snapshot)
+
+    def set_connection(self, connection):
+        self.connections[connection['id']] = base.copy_record(connection)
+
+    def set_key_value(self, key_value):
+        self.key_values[key_value.key] = key_value.value
+
+    def delete_volume(self, volume):
+        self.volumes.pop(base.record_id(volume), None)
+
+    def delete_snapshot(self, snapshot):
+        self.snapshots.pop(base.record_id(snapshot), None)
+
+    def delete_connection(self, connection):
+        self.connections.pop(base.record_id(connection), None)
+
+    def delete_key_value(self, key_value):
+        self.key_values.pop(base.record_id(key_value), None)

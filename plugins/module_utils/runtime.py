@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Running Cinder's volume drivers inside this process, with no Cinder service.
+
+cinder-volume prepares a lot before it builds a driver: versioned objects,
+parsed options, locks, privsep, a database.  This module does the same once
+per process, the database being our persistence layer (see driver_db).
+Nothing here imports Cinder at module level: a task that only reads
+persistence never pays for it.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import logging
+import os
+import socket
+import sys
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+
+# Loggers of the libraries a driver brings; silenced when disable_logs.
+DRIVER_LOGGERS = ('cinder', 'os_brick', 'oslo', 'oslo_concurrency',
+                  'oslo_privsep', 'oslo_db', 'tooz', 'stevedore', 'urllib3',
+                  'eventlet', 'keystoneauth', 'py.warnings')
+
+# Keys whose values never reach a log line.
+SECRET_KEYS = ('password', 'passwd', 'secret', 'keyring', 'token', 'auth_key',
+               'credential', 'private_key', 'api_key')
+
+
+def is_secret_key(name):
+    name = str(name).lower()
+    return any(key in name for key in SECRET_KEYS)
+
+
+class SecretMaskingFilter(logging.Filter):
+    """Masks secrets in the records of driver loggers when logs are enabled."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:       # a driver's broken format string: let it be
+            return True
+        from oslo_utils import strutils
+        masked = strutils.mask_password(message)
+        if 'keyring' in masked and '[client.' in masked:
+            masked = masked.split('[client.')[0] + '***'
+        record.msg, record.args = masked, None
+        return True
+
+
+class Runtime(object):
+    """Cinder, loaded and prepared once for this process."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._load()
+
+    def _load(self):
+        settings = self.settings
+        self._configure_logging()
+        # Drivers run commands such as cinder-rtstool or privsep-helper that
+        # live beside this interpreter inside a virtualenv.
+        bin_dir = os.path.dirname(sys.executable)
+        path = os.environ.get('PATH', '')
+        if bin_dir not in path.split(os.pathsep):
+            os.environ['PATH'] = bin_dir + os.pathsep + path
+        try:
+            from oslo_config import cfg
+            from cinder import objects
+            objects.register_all()
+            from cinder import context
+            from cinder import exception
+            from cinder import utils as cinder_utils
+            from cinder.volume import configuration
+            from cinder.volume import driver as volume_driver
+        except ImportError as exc:
+            raise errors.MissingDependency(
+                'Cinder is not installed for %s (%s): install the '
+                'collection requirements (pip install "cinder>=29,<30" '
+                'os-brick)' % (sys.executable, exc))
+        self.cfg = cfg
+        self.conf = cfg.CONF
+        self.objects = objects
+        self.exception = exception
+        self.configuration = configuration
+        self.volume_opts = (volume_driver.volume_opts + volume_driver.iser_opts
+                            + volume_driver.nvmet_opts + volume_driver.scst_opts
+                            + volume_driver.image_opts
+                            + volume_driver.fqdn_opts)
+        self._parse_config()
+        self._set_global_options()
+        # cinder.utils.execute adds this helper to every run_as_root command.
+        cinder_utils.get_root_helper = lambda: self.root_helper
+        self.context = context.RequestContext(
+            user_id=settings.user_id, project_id=settings.project_id,
+            is_admin=True, overwrite=False)
+        self._setup_privsep()
+        self._start_coordination()
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_db
+        driver_db.install(self)
+        self.hostname = settings.cinder_options.get('host') or socket.gethostname()
+
+    @property
+    def root_helper(self):
+        # Root needs no helper; sudo may not even be installed.
+        if os.geteuid() == 0:
+            return ''
+        return self.settings.root_helper
+
+    def _configure_logging(self):
+        for name in DRIVER_LOGGERS:
+            logger = logging.getLogger(name)
+            if self.settings.disable_logs:
+                logger.setLevel(logging.CRITICAL + 1)
+            logger.addFilter(SecretMaskingFilter())
+        if self.settings.disable_logs:
+            import warnings
+            # Cinder's dependencies warn about deprecations on import.
+            warnings.filterwarnings('ignore', module='cinder')
+            warnings.filterwarnings('ignore', category=DeprecationWarning)
+
+    def _parse_config(self):
+        # No command line and no /etc/cinder/cinder.conf: every option comes
+        # from global_setup and the Backend arguments.
+        self.conf([], project='cinder', default_config_files=[],
+                  default_config_dirs=[], validate_default_values=True)
+
+    def set_option(self, name, value, group=None):
+        """Override one option, converting strings to the option's type."""
+        try:
+            self.conf.set_override(name, value, group=group)
+        except (ValueError, TypeError) as exc:
+            raise errors.InvalidConfiguration(
+                'option %s%s: invalid value: %s' % (
+                    '%s.' % group if group else '', name, exc))
+
+    def _set_global_options(self):
+        settings = self.settings
+        locks = settings.file_locks_path
+        self.set_option('lock_path', locks, group='oslo_concurrency')
+        self.set_option('state_path', locks)
+        self.set_option('backend_url', settings.coordination_url or
+                        'file://' + locks, group='coordination')
+        for name, value in settings.cinder_options.items():
+            if self._is_registered(name, None):
+                self.set_option(name, value)
+
+    def _is_registered(self, name, group):
+        try:
+            self.conf._get_opt_info(name, group)
+            return True
+        except (self.cfg.NoSuchOptError, self.cfg.NoSuchGroupError):
+            return False
+
+    def _setup_privsep(self):
+        import cinder.privsep
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
+        attach.setup_privsep(self.settings.root_helper,
+                             extra_contexts=[cinder.privsep.sys_admin_pctxt])
+
+    def _start_coordination(self):
+        # Drivers decorate methods with coordination.synchronized; that
+        # needs a started coordinator (file locks unless a tooz URL).
+        from cinder import coordination
+        try:
+            coordination.COORDINATOR.start()
+        except Exception as exc:
+            raise errors.InvalidConfiguration(
+                'coordination: cannot start the lock backend %s: %s' % (
+                    mask_url(self.conf.coordination.backend_url), exc))
+
+    def admin_context(self):
+        return self.context
+
+
+def mask_url(url):
+    """A URL without its password, for messages."""
+    if not url or '@' not in url or '://' not in url:
+        return url
+    scheme, rest = url.split('://', 1)
+    creds, host = rest.rsplit('@', 1)
+    if ':' in creds:
+        creds = creds.split(':', 1)[0] + ':***'
+    return '%s://%s@%s' % (scheme, creds, host)

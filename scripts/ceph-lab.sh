@@ -1,0 +1,490 @@
+#!/usr/bin/env bash
+# ceph-lab.sh - a tiny, throwaway, real Ceph cluster in userspace on 127.0.0.1.
+#
+# One mon, one mgr and one memstore OSD, run directly (no systemd), with every
+# file (conf, keyrings, daemon data, logs, admin sockets, pid files) kept in
+# the lab dir. Nothing under /etc/ceph or /var/lib/ceph is used.
+#
+#   scripts/ceph-lab.sh start    create the cluster (or reuse a healthy one) and
+#                                print the env lines below on stdout
+#   scripts/ceph-lab.sh stop     stop the daemons this lab started, wipe the lab dir
+#   scripts/ceph-lab.sh status   exit 0 if running and HEALTH_OK, 1 otherwise
+#   scripts/ceph-lab.sh env      print shell-sourceable CL_CEPH_* lines
+#
+# Usage from a shell:   set -a; eval "$(scripts/ceph-lab.sh start)"; set +a
+#
+# Tunables (environment):
+#   CL_CEPH_DIR            lab dir (default: <repo root>/.lab/ceph)
+#   CL_CEPH_MON_PORT       mon msgr v1 port (default 6789)
+#   CL_CEPH_MON_V2_PORT    mon msgr v2 port (default 3300)
+#   CL_CEPH_OSD_SIZE_GB    memstore (virtual) size of the OSD in GiB (default 8);
+#                          only data actually written uses RAM
+#   CL_CEPH_START_TIMEOUT  seconds to wait for HEALTH_OK (default 60)
+#
+# Data lives in the OSD's RAM: it is gone when the lab stops.
+
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(dirname "$SCRIPT_DIR")
+
+LAB=${CL_CEPH_DIR:-$REPO_ROOT/.lab/ceph}
+LAB=$(realpath -m -- "$LAB")
+
+MON_V1_PORT=${CL_CEPH_MON_PORT:-6789}
+MON_V2_PORT=${CL_CEPH_MON_V2_PORT:-3300}
+OSD_SIZE_GB=${CL_CEPH_OSD_SIZE_GB:-8}
+START_TIMEOUT=${CL_CEPH_START_TIMEOUT:-60}
+
+POOL=volumes
+CEPH_USER=cinder
+MON_ID=a
+MGR_ID=x
+MON_ADDR=127.0.0.1
+
+CONF=$LAB/ceph.conf
+ADMIN_KEYRING=$LAB/ceph.client.admin.keyring
+USER_KEYRING=$LAB/ceph.client.$CEPH_USER.keyring
+RUN_DIR=$LAB/run
+LOG_DIR=$LAB/log
+MARKER=$LAB/.ceph-lab
+
+PACKAGES=(ceph-mon ceph-mgr ceph-osd ceph-common python3-rados python3-rbd rbd-fuse)
+
+# Optional Python mgr modules that are never loaded. The always-on ones
+# (balancer crash devicehealth orchestrator pg_autoscaler progress rbd_support
+# status telemetry volumes) must stay: disabling them is a HEALTH_ERR.
+# `ceph df` and the pool stats cinder reads come from the mgr's C++ core.
+MGR_DISABLED_MODULES="alerts cephadm dashboard diskprediction_local influx insights
+ iostat k8sevents localpool mirroring nfs osd_perf_query osd_support prometheus
+ restful rook selftest snap_schedule stats telegraf test_orchestrator zabbix"
+
+# Never pick up a caller's ceph settings.
+unset CEPH_ARGS
+export CEPH_CONF=$CONF
+
+log() { printf 'ceph-lab: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+usage() {
+    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    exit 2
+}
+
+print_env() {
+    printf 'CL_CEPH_CONF=%q\n' "$CONF"
+    printf 'CL_CEPH_KEYRING=%q\n' "$USER_KEYRING"
+    printf 'CL_CEPH_POOL=%q\n' "$POOL"
+    printf 'CL_CEPH_USER=%q\n' "$CEPH_USER"
+    printf 'CL_CEPH_DIR=%q\n' "$LAB"
+}
+
+# --- packages ---------------------------------------------------------------
+
+ensure_packages() {
+    local missing=() p
+    command -v dpkg-query >/dev/null || die "dpkg-query not found: this script needs Debian's ceph packages"
+    for p in "${PACKAGES[@]}"; do
+        if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) != installed ]]; then
+            missing+=("$p")
+        fi
+    done
+    ((${#missing[@]})) || return 0
+    [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}) and not root to install them"
+    log "installing ${missing[*]}"
+    apt-get update >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+}
+
+# --- daemons ------------------------------------------------------------------
+
+# The lab's daemons, in the order they are stopped.
+DAEMONS=("osd.0" "mgr.$MGR_ID" "mon.$MON_ID")
+
+pid_file() { printf '%s/ceph-%s.pid' "$RUN_DIR" "$1"; }
+
+# Print the pid recorded for daemon $1 if that process is alive and is really
+# this lab's daemon (its command line names this lab's ceph.conf).
+lab_pid() {
+    local pf pid
+    pf=$(pid_file "$1")
+    [[ -r $pf ]] || return 1
+    pid=$(tr -dc '0-9' <"$pf")
+    [[ -n $pid ]] || return 1
+    [[ -r /proc/$pid/cmdline ]] || return 1
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$CONF" || return 1
+    printf '%s\n' "$pid"
+}
+
+# True while process $1 exists and is not a zombie.
+pid_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+
+all_daemons_running() {
+    local d
+    for d in "${DAEMONS[@]}"; do
+        lab_pid "$d" >/dev/null || return 1
+    done
+}
+
+# Run the ceph CLI as client.admin against this lab only, never hanging forever.
+lab_ceph() {
+    timeout 60 ceph -c "$CONF" --connect-timeout 15 -n client.admin -k "$ADMIN_KEYRING" "$@"
+}
+
+health() {
+    [[ -r $CONF && -r $ADMIN_KEYRING ]] || return 1
+    timeout 10 ceph -c "$CONF" --connect-timeout 5 -n client.admin -k "$ADMIN_KEYRING" health 2>/dev/null
+}
+
+# Print "ready" if the cluster is HEALTH_OK, has an active mgr, its OSD up and
+# in, and every PG active+clean; otherwise print why not (and return 1).
+# HEALTH_OK alone is not enough: right after creation the mon reports OK
+# before the mgr is active and has sent any PG stats.
+cluster_state() {
+    local js
+    if [[ ! -r $CONF || ! -r $ADMIN_KEYRING ]]; then
+        echo "no lab config in $LAB"
+        return 1
+    fi
+    if ! js=$(timeout 10 ceph -c "$CONF" --connect-timeout 5 -n client.admin -k "$ADMIN_KEYRING" \
+        status -f json 2>/dev/null); then
+        echo "no answer from the mon"
+        return 1
+    fi
+    python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+why = []
+h = s["health"]["status"]
+if h != "HEALTH_OK":
+    why.append(h + " (" + ", ".join(sorted(s["health"].get("checks", {}))) + ")")
+if not s.get("mgrmap", {}).get("available"):
+    why.append("no active mgr")
+o = s["osdmap"]
+if o.get("num_up_osds") != 1 or o.get("num_in_osds") != 1:
+    why.append("osd not up and in")
+p = s["pgmap"]
+clean = sum(x["count"] for x in p.get("pgs_by_state", [])
+            if x["state_name"].startswith("active+clean"))
+if not p.get("num_pgs") or clean != p["num_pgs"]:
+    why.append("pgs %d/%d active+clean" % (clean, p.get("num_pgs", 0)))
+print("; ".join(why) or "ready")
+sys.exit(1 if why else 0)
+' <<<"$js"
+}
+
+# Stop every daemon this lab recorded. The OSD keeps its data in RAM and the
+# lab is wiped right after, so it gets SIGKILL (a clean memstore shutdown would
+# first dump every object to disk); mgr and mon get SIGTERM, then SIGKILL after
+# a grace period.
+stop_daemons() {
+    local d pid sig i pids=()
+    for d in "${DAEMONS[@]}"; do
+        pid=$(lab_pid "$d") || continue
+        sig=TERM
+        [[ $d == osd.* ]] && sig=KILL
+        log "stopping $d (pid $pid, SIG$sig)"
+        kill -s "$sig" "$pid" 2>/dev/null || true
+        pids+=("$pid")
+    done
+    ((${#pids[@]})) || return 0
+    for ((i = 0; i < 100; i++)); do
+        local alive=()
+        for pid in "${pids[@]}"; do
+            pid_alive "$pid" && alive+=("$pid")
+        done
+        ((${#alive[@]})) || return 0
+        pids=("${alive[@]}")
+        sleep 0.1
+    done
+    log "still running after 10 s, sending SIGKILL to ${pids[*]}"
+    kill -s KILL "${pids[@]}" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        local alive=()
+        for pid in "${pids[@]}"; do
+            pid_alive "$pid" && alive+=("$pid")
+        done
+        ((${#alive[@]})) || return 0
+        pids=("${alive[@]}")
+        sleep 0.1
+    done
+    die "could not stop pids ${pids[*]}"
+}
+
+# Remove the lab dir, but only if it is empty or was made by this script.
+wipe_lab() {
+    [[ -e $LAB ]] || return 0
+    [[ $LAB != / && $LAB != "$REPO_ROOT" && $LAB != "$HOME" ]] || die "refusing to wipe $LAB"
+    if [[ ! -e $MARKER ]] && [[ -n $(ls -A -- "$LAB" 2>/dev/null) ]]; then
+        die "$LAB exists, is not empty and was not made by ceph-lab.sh; refusing to touch it"
+    fi
+    rm -rf -- "$LAB"
+}
+
+port_in_use() {
+    # Something answering on 127.0.0.1:$1 (this also catches 0.0.0.0 listeners).
+    timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+show_failure() {
+    local f
+    log "---- ceph health detail ----"
+    health >/dev/null && lab_ceph health detail >&2 2>&1 || true
+    for f in "$LOG_DIR"/*.log "$LOG_DIR"/*.out; do
+        [[ -s $f ]] || continue
+        log "---- tail of $f ----"
+        tail -n 15 -- "$f" >&2
+    done
+}
+
+write_conf() {
+    local fsid=$1
+    cat >"$CONF" <<EOF
+# Generated by scripts/ceph-lab.sh - a throwaway single-host lab cluster.
+[global]
+fsid = $fsid
+mon_initial_members = $MON_ID
+mon_host = [v2:$MON_ADDR:$MON_V2_PORT,v1:$MON_ADDR:$MON_V1_PORT]
+public_addr = $MON_ADDR
+cluster_addr = $MON_ADDR
+public_network = $MON_ADDR/32
+ms_bind_ipv4 = true
+ms_bind_ipv6 = false
+
+auth_cluster_required = cephx
+auth_service_required = cephx
+auth_client_required = cephx
+auth_allow_insecure_global_id_reclaim = false
+# Clients find their key as <lab>/ceph.client.<user>.keyring.
+keyring = $LAB/\$cluster.\$name.keyring
+
+run_dir = $RUN_DIR
+crash_dir = $LAB/crash
+
+# One OSD, no redundancy, and say nothing about it.
+osd_pool_default_size = 1
+osd_pool_default_min_size = 1
+osd_pool_default_pg_num = 8
+osd_pool_default_pgp_num = 8
+osd_pool_default_pg_autoscale_mode = off
+osd_crush_chooseleaf_type = 0
+mon_allow_pool_size_one = true
+mon_allow_pool_delete = true
+mon_warn_on_pool_no_redundancy = false
+mon_data_avail_warn = 2
+mon_data_avail_crit = 1
+
+# Fast paxos and fast stats so HEALTH_OK comes in seconds.
+paxos_propose_interval = 0.05
+paxos_min_wait = 0.01
+mgr_tick_period = 1
+mgr_stats_period = 1
+mon_mgr_digest_period = 1
+# Read by the mon when it creates the first mgr map: enable no optional module.
+mgr_initial_modules =
+
+[mon]
+mon_data = $LAB/mon/\$cluster-\$id
+keyring = \$mon_data/keyring
+pid_file = $RUN_DIR/\$cluster-\$name.pid
+log_file = $LOG_DIR/\$cluster-\$name.log
+mon_cluster_log_file = $LOG_DIR/\$cluster.log
+mon_cluster_log_file_level = info
+
+[mgr]
+mgr_data = $LAB/mgr/\$cluster-\$id
+keyring = \$mgr_data/keyring
+pid_file = $RUN_DIR/\$cluster-\$name.pid
+log_file = $LOG_DIR/\$cluster-\$name.log
+mgr_disabled_modules = ${MGR_DISABLED_MODULES//$'\n'/}
+
+[osd]
+osd_data = $LAB/osd/\$cluster-\$id
+keyring = \$osd_data/keyring
+pid_file = $RUN_DIR/\$cluster-\$name.pid
+log_file = $LOG_DIR/\$cluster-\$name.log
+osd_objectstore = memstore
+memstore_device_bytes = $((OSD_SIZE_GB * 1024 * 1024 * 1024))
+EOF
+}
+
+# Start a daemon (it daemonizes itself and writes its pid file) and check it.
+start_daemon() {
+    local name=$1
+    shift
+    local out=$LOG_DIR/ceph-$name.out
+    if ! "$@" -c "$CONF" >"$out" 2>&1; then
+        log "$name failed to start: $*"
+        show_failure
+        exit 1
+    fi
+    local i
+    for ((i = 0; i < 50; i++)); do
+        lab_pid "$name" >/dev/null && return 0
+        sleep 0.1
+    done
+    log "$name did not record a live pid in $(pid_file "$name")"
+    show_failure
+    stop_daemons
+    exit 1
+}
+
+create_cluster() {
+    local t0 fsid secret osd_uuid osd_id
+    t0=$(now)
+
+    local port
+    for port in "$MON_V2_PORT" "$MON_V1_PORT"; do
+        if port_in_use "$port"; then
+            die "port 127.0.0.1:$port is already in use (another ceph mon?); free it or set CL_CEPH_MON_PORT / CL_CEPH_MON_V2_PORT"
+        fi
+    done
+
+    mkdir -p "$LAB"
+    chmod 0700 "$LAB"
+    : >"$MARKER"
+    mkdir -p "$RUN_DIR" "$LOG_DIR" "$LAB/crash" "$LAB/mon/ceph-$MON_ID" "$LAB/mgr/ceph-$MGR_ID"
+
+    fsid=$(cat /proc/sys/kernel/random/uuid)
+    write_conf "$fsid"
+
+    # Keys: mon., client.admin (for this script), both seeded into the mon.
+    local mon_keyring=$LAB/mon-seed.keyring
+    (
+        umask 077
+        ceph-authtool --create-keyring "$mon_keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+        ceph-authtool --create-keyring "$ADMIN_KEYRING" --gen-key -n client.admin \
+            --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' --cap mds 'allow *' >/dev/null
+        ceph-authtool "$mon_keyring" --import-keyring "$ADMIN_KEYRING" >/dev/null
+    )
+    monmaptool --create --fsid "$fsid" \
+        --addv "$MON_ID" "[v2:$MON_ADDR:$MON_V2_PORT,v1:$MON_ADDR:$MON_V1_PORT]" \
+        "$LAB/monmap" >/dev/null
+    ceph-mon -c "$CONF" --mkfs -i "$MON_ID" --monmap "$LAB/monmap" --keyring "$mon_keyring" \
+        >"$LOG_DIR/ceph-mon.$MON_ID.mkfs.out" 2>&1 || { show_failure; die "ceph-mon --mkfs failed"; }
+    rm -f "$LAB/monmap"
+    # ceph-mon --mkfs stores the keys in the mon db; its own key must also be
+    # in $mon_data/keyring for it to start.
+    mv "$mon_keyring" "$LAB/mon/ceph-$MON_ID/keyring"
+
+    start_daemon "mon.$MON_ID" ceph-mon -i "$MON_ID"
+    log "mon up after $(elapsed "$t0") s"
+
+    # mgr
+    (umask 077 && lab_ceph auth get-or-create "mgr.$MGR_ID" \
+        mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
+        -o "$LAB/mgr/ceph-$MGR_ID/keyring" >/dev/null 2>&1) || { show_failure; die "creating the mgr key failed"; }
+    start_daemon "mgr.$MGR_ID" ceph-mgr -i "$MGR_ID"
+
+    # OSD (memstore: mkfs is instant)
+    osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+    secret=$(ceph-authtool --gen-print-key)
+    osd_id=$(printf '{"cephx_secret": "%s"}' "$secret" | lab_ceph osd new "$osd_uuid" -i - 2>/dev/null) ||
+        { show_failure; die "ceph osd new failed"; }
+    [[ $osd_id == 0 ]] || die "expected osd id 0 on a fresh cluster, got '$osd_id'"
+    mkdir -p "$LAB/osd/ceph-$osd_id"
+    (umask 077 && ceph-authtool --create-keyring "$LAB/osd/ceph-$osd_id/keyring" \
+        --name "osd.$osd_id" --add-key "$secret" >/dev/null)
+    ceph-osd -c "$CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" \
+        >"$LOG_DIR/ceph-osd.$osd_id.mkfs.out" 2>&1 || { show_failure; die "ceph-osd --mkfs failed"; }
+    start_daemon "osd.$osd_id" ceph-osd -i "$osd_id"
+    log "mon, mgr and osd started after $(elapsed "$t0") s"
+
+    # Pool, client compat, cinder user.
+    lab_ceph osd set-require-min-compat-client mimic >/dev/null 2>&1 ||
+        { show_failure; die "set-require-min-compat-client failed"; }
+    lab_ceph osd pool create "$POOL" 8 8 >/dev/null 2>&1 || { show_failure; die "creating pool $POOL failed"; }
+    timeout 60 rbd -c "$CONF" -n client.admin -k "$ADMIN_KEYRING" pool init "$POOL" ||
+        { show_failure; die "rbd pool init $POOL failed"; }
+    (umask 077 && lab_ceph auth get-or-create "client.$CEPH_USER" \
+        mon 'profile rbd' osd "profile rbd pool=$POOL" mgr "profile rbd pool=$POOL" \
+        -o "$USER_KEYRING" >/dev/null 2>&1) || { show_failure; die "creating client.$CEPH_USER failed"; }
+    chmod 0600 "$USER_KEYRING" "$ADMIN_KEYRING"
+
+    # Wait for HEALTH_OK, an active mgr and clean PGs.
+    local deadline state
+    deadline=$(($(date +%s) + START_TIMEOUT))
+    until state=$(cluster_state); do
+        if (($(date +%s) >= deadline)); then
+            log "not ready after ${START_TIMEOUT} s: $state"
+            show_failure
+            stop_daemons
+            log "daemons stopped; logs kept in $LOG_DIR (the next start or stop wipes them)"
+            exit 1
+        fi
+        all_daemons_running || { log "a daemon died"; show_failure; stop_daemons; exit 1; }
+        sleep 0.2
+    done
+    log "HEALTH_OK after $(elapsed "$t0") s (lab dir $LAB)"
+}
+
+# --- commands -----------------------------------------------------------------
+
+lock() {
+    # Serialize start/stop of labs (they share the mon ports anyway).
+    if command -v flock >/dev/null; then
+        exec 9<"${BASH_SOURCE[0]}"
+        flock 9
+    fi
+}
+
+cmd_start() {
+    lock
+    if all_daemons_running; then
+        # Running: give a busy cluster a little time to settle before
+        # deciding it is broken and recreating it.
+        local i state
+        for ((i = 0; i < 30; i++)); do
+            if state=$(cluster_state); then
+                log "already running and healthy"
+                print_env
+                return 0
+            fi
+            sleep 0.5
+        done
+        log "running but not healthy ($state); recreating"
+    fi
+    ensure_packages
+    stop_daemons
+    wipe_lab
+    create_cluster
+    print_env
+}
+
+cmd_stop() {
+    lock
+    stop_daemons
+    wipe_lab
+    log "stopped"
+}
+
+cmd_status() {
+    if ! all_daemons_running; then
+        log "not running"
+        return 1
+    fi
+    local state
+    if state=$(cluster_state); then
+        log "running, HEALTH_OK"
+        return 0
+    fi
+    log "running, but not healthy: $state"
+    return 1
+}
+
+case ${1:-} in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+env) print_env ;;
+-h | --help | help) usage ;;
+*) usage ;;
+esac

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A Cinder volume driver that keeps its "storage" in a dict, for unit tests.
+
+It is a real ``cinder.volume.driver.VolumeDriver`` subclass, so the core
+drives it exactly as it drives RBD or LVM; behaviour worth testing (busy
+volumes, failures, DB calls the real drivers make) is reproduced here.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from cinder import exception
+from cinder.db import api as db
+from cinder.volume import driver
+from oslo_config import cfg
+
+STORAGE = {}    # backend name -> {'volumes': {name: size}, 'snapshots': {}}
+
+fake_opts = [
+    cfg.StrOpt('fake_pool', default='pool0', help='Pool name to report.'),
+    cfg.IntOpt('fake_capacity_gb', default=100, help='Capacity to report.'),
+    cfg.BoolOpt('fake_fail_setup', default=False, help='Fail do_setup.'),
+    cfg.StrOpt('fake_password', secret=True, help='A credential.'),
+]
+
+
+class FakeDriver(driver.VolumeDriver):
+    VERSION = '1.0.0'
+
+    def __init__(self, *args, **kwargs):
+        super(FakeDriver, self).__init__(*args, **kwargs)
+        self.configuration.append_config_values(fake_opts)
+        self.fail_next = {}
+
+    @property
+    def store(self):
+        name = self.configuration.volume_backend_name
+        return STORAGE.setdefault(name, {'volumes': {}, 'snapshots': {},
+                                         'exports': set()})
+
+    def _maybe_fail(self, operation):
+        error = self.fail_next.pop(operation, None)
+        if error:
+            raise error
+
+    def do_setup(self, context):
+        if self.configuration.fake_fail_setup:
+            raise exception.VolumeBackendAPIException(
+                data='cannot reach the fake array')
+
+    def check_for_setup_error(self):
+        pass
+
+    def _update_volume_stats(self):
+        used = sum(self.store['volumes'].values())
+        total = self.configuration.fake_capacity_gb
+        self._stats = {
+            'volume_backend_name': self.configuration.volume_backend_name,
+            'vendor_name': 'Fake', 'driver_version': self.VERSION,
+            'storage_protocol': 'fake',
+            'pools': [{'pool_name': self.configuration.fake_pool,
+                       'total_capacity_gb': total,
+                       'free_capacity_gb': total - used,
+                       'reserved_percentage': 0, 'QoS_support': True,
+                       'thin_provisioning_support': True}]}
+
+    def create_volume(self, volume):
+        self._maybe_fail('create_volume')
+        # Like LVM's target helper, look the volume up in the DB.
+        assert db.volume_get(None, volume.id).id == volume.id
+        self.store['volumes'][volume.name] = volume.size
+        return {'provider_location': 'fake://%s' % volume.name}
+
+    def create_cloned_volume(self, volume, src_vref):
+        self._maybe_fail('create_cloned_volume')
+        if src_vref.name not in self.store['volumes']:
+            raise exception.VolumeNotFound(volume_id=src_vref.id)
+        self.store['volumes'][volume.name] = volume.size
+
+    def create_volume_from_snapshot(self, volume, snapshot):
+        if snapshot.name not in self.store['snapshots']:
+            raise exception.SnapshotNotFound(snapshot_id=snapshot.id)
+        self.store['volumes'][volume.name] = volume.size
+
+    def delete_volume(self, volume):
+        self._maybe_fail('delete_volume')
+        if any(owner == volume.name
+               for owner in self.store['snapshots'].values()):
+            raise exception.VolumeIsBusy(volume_name=volume.name)
+        self.store['volumes'].pop(volume.name, None)
+
+    def extend_volume(self, volume, new_size):
+        self._maybe_fail('extend_volume')
+        self.store['volumes'][volume.name] = new_size
+
+    def create_snapshot(self, snapshot):
+        self._maybe_fail('create_snapshot')
+        # Drivers reach the parent volume through the snapshot object.
+        self.store['snapshots'][snapshot.name] = snapshot.volume.name
+
+    def delete_snapshot(self, snapshot):
+        self.store['snapshots'].pop(snapshot.name, None)
+
+    def create_export(self, context, volume, connector):
+        self.store['exports'].add(volume.name)
+        return {'provider_auth': 'CHAP user secret'}
+
+    def ensure_export(self, context, volume):
+        pass
+
+    def remove_export(self, context, volume):
+        self.store['exports'].discard(volume.name)
+
+    def initialize_connection(self, volume, connector):
+        self._maybe_fail('initialize_connection')
+        # Drivers save model changes through the object, as LVM does.
+        volume.admin_metadata = dict(volume.admin_metadata or {},
+                                     connected='yes')
+        volume.save()
+        return {'driver_volume_type': 'fake',
+                'data': {'volume_id': volume.id, 'keyring': 'SECRETKEY',
+                         'target': volume.name}}
+
+    def terminate_connection(self, volume, connector, **kwargs):
+        pass
+
+    def validate_connector(self, connector):
+        if 'host' not in connector:
+            raise exception.InvalidConnectorException(missing='host')
