@@ -402,11 +402,20 @@ class Volume(Resource):
         return {'id': self.id}
 
     def delete(self):
-        """Delete the volume on the backend and forget it."""
+        """Delete the volume on the backend and forget it.
+
+        Refused while it has snapshots or connections, as Cinder's API
+        refuses it: drivers differ (RBD moves such a volume to its trash and
+        reports success), and the snapshots' records would be orphaned.
+        """
         if self.connections:
             raise errors.InvalidInput(
                 'volume %s has %d connection(s); disconnect them before '
                 'deleting it' % (self.id, len(self.connections)))
+        if self.snapshots:
+            raise errors.InvalidInput(
+                'volume %s has %d snapshot(s); delete them before deleting '
+                'the volume' % (self.id, len(self.snapshots)))
         previous = self.status
         self._set_status('deleting')
         with self._driver_call('delete', 'error_deleting',
