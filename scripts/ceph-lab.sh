@@ -181,12 +181,33 @@ sys.exit(1 if why else 0)
 ' <<<"$js"
 }
 
+# wait_pids TEST TENTHS PID...: wait up to TENTHS/10 s until TEST fails for
+# every PID; leave the PIDs for which it still holds in WAITED.
+WAITED=()
+wait_pids() {
+    local test=$1 tenths=$2 i pid
+    shift 2
+    WAITED=("$@")
+    for ((i = 0; i <= tenths; i++)); do
+        local left=()
+        for pid in "${WAITED[@]}"; do
+            "$test" "$pid" && left+=("$pid")
+        done
+        WAITED=("${left[@]}")
+        ((${#WAITED[@]})) || return 0
+        ((i < tenths)) && sleep 0.1
+    done
+    return 1
+}
+
+pid_exists() { [[ -e /proc/$1 ]]; }
+
 # Stop every daemon this lab recorded. The OSD keeps its data in RAM and the
 # lab is wiped right after, so it gets SIGKILL (a clean memstore shutdown would
 # first dump every object to disk); mgr and mon get SIGTERM, then SIGKILL after
-# a grace period.
+# 10 s.
 stop_daemons() {
-    local d pid sig i pids=()
+    local d pid sig pids=()
     for d in "${DAEMONS[@]}"; do
         pid=$(lab_pid "$d") || continue
         sig=TERM
@@ -196,27 +217,16 @@ stop_daemons() {
         pids+=("$pid")
     done
     ((${#pids[@]})) || return 0
-    for ((i = 0; i < 100; i++)); do
-        local alive=()
-        for pid in "${pids[@]}"; do
-            pid_alive "$pid" && alive+=("$pid")
-        done
-        ((${#alive[@]})) || return 0
-        pids=("${alive[@]}")
-        sleep 0.1
-    done
-    log "still running after 10 s, sending SIGKILL to ${pids[*]}"
-    kill -s KILL "${pids[@]}" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        local alive=()
-        for pid in "${pids[@]}"; do
-            pid_alive "$pid" && alive+=("$pid")
-        done
-        ((${#alive[@]})) || return 0
-        pids=("${alive[@]}")
-        sleep 0.1
-    done
-    die "could not stop pids ${pids[*]}"
+    if ! wait_pids pid_alive 100 "${pids[@]}"; then
+        log "still running after 10 s, sending SIGKILL to ${WAITED[*]}"
+        kill -s KILL "${WAITED[@]}" 2>/dev/null || true
+        wait_pids pid_alive 50 "${WAITED[@]}" || die "could not stop pids ${WAITED[*]}"
+    fi
+    # The daemons were orphaned when they daemonized, so their parent is
+    # pid 1 (or a subreaper); give it a moment to reap them so that they are
+    # gone from the process table, not just dead.
+    wait_pids pid_exists 50 "${pids[@]}" ||
+        log "pids ${WAITED[*]} are dead but not yet reaped by their parent (zombies)"
 }
 
 # Remove the lab dir, but only if it is empty or was made by this script.
@@ -237,12 +247,24 @@ port_in_use() {
 show_failure() {
     local f
     log "---- ceph health detail ----"
-    health >/dev/null && lab_ceph health detail >&2 2>&1 || true
+    if health >/dev/null; then
+        lab_ceph health detail >&2 || true
+    fi
     for f in "$LOG_DIR"/*.log "$LOG_DIR"/*.out; do
         [[ -s $f ]] || continue
         log "---- tail of $f ----"
         tail -n 15 -- "$f" >&2
     done
+}
+
+# Give up on creating the cluster: show why, stop what was started (the logs
+# stay in the lab dir until the next start or stop) and exit 1.
+fail() {
+    log "ERROR: $*"
+    show_failure
+    stop_daemons
+    log "daemons stopped; logs kept in $LOG_DIR (the next start or stop wipes them)"
+    exit 1
 }
 
 write_conf() {
@@ -321,20 +343,21 @@ start_daemon() {
     local name=$1
     shift
     local out=$LOG_DIR/ceph-$name.out
-    if ! "$@" -c "$CONF" >"$out" 2>&1; then
-        log "$name failed to start: $*"
-        show_failure
-        exit 1
-    fi
+    # The daemon must not inherit any of our fds beyond 0-2: the lock fd would
+    # keep the lab locked forever, and a caller's pipe would never see EOF.
+    (
+        for fd in /proc/"$BASHPID"/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec $fd>&-"; fi
+        done
+        exec "$@" -c "$CONF" </dev/null >"$out" 2>&1
+    ) || fail "$name failed to start: $*"
     local i
     for ((i = 0; i < 50; i++)); do
         lab_pid "$name" >/dev/null && return 0
         sleep 0.1
     done
-    log "$name did not record a live pid in $(pid_file "$name")"
-    show_failure
-    stop_daemons
-    exit 1
+    fail "$name did not record a live pid in $(pid_file "$name")"
 }
 
 create_cluster() {
@@ -369,58 +392,54 @@ create_cluster() {
         --addv "$MON_ID" "[v2:$MON_ADDR:$MON_V2_PORT,v1:$MON_ADDR:$MON_V1_PORT]" \
         "$LAB/monmap" >/dev/null
     ceph-mon -c "$CONF" --mkfs -i "$MON_ID" --monmap "$LAB/monmap" --keyring "$mon_keyring" \
-        >"$LOG_DIR/ceph-mon.$MON_ID.mkfs.out" 2>&1 || { show_failure; die "ceph-mon --mkfs failed"; }
-    rm -f "$LAB/monmap"
-    # ceph-mon --mkfs stores the keys in the mon db; its own key must also be
-    # in $mon_data/keyring for it to start.
-    mv "$mon_keyring" "$LAB/mon/ceph-$MON_ID/keyring"
+        >"$LOG_DIR/ceph-mon.$MON_ID.mkfs.out" 2>&1 || fail "ceph-mon --mkfs failed"
+    # mkfs put the keys into the mon db and wrote mon.'s own key to
+    # $mon_data/keyring; the seed (which also holds the admin key) can go.
+    rm -f "$LAB/monmap" "$mon_keyring"
 
     start_daemon "mon.$MON_ID" ceph-mon -i "$MON_ID"
     log "mon up after $(elapsed "$t0") s"
 
-    # mgr
+    # mgr. Its devicehealth module (always on) would otherwise create a
+    # device_health_metrics pool after startup and scrape SMART data.
+    lab_ceph config set mgr mgr/devicehealth/enable_monitoring false >/dev/null 2>&1 ||
+        log "could not disable the mgr devicehealth module (harmless)"
     (umask 077 && lab_ceph auth get-or-create "mgr.$MGR_ID" \
         mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
-        -o "$LAB/mgr/ceph-$MGR_ID/keyring" >/dev/null 2>&1) || { show_failure; die "creating the mgr key failed"; }
+        -o "$LAB/mgr/ceph-$MGR_ID/keyring" >/dev/null 2>&1) || fail "creating the mgr key failed"
     start_daemon "mgr.$MGR_ID" ceph-mgr -i "$MGR_ID"
 
     # OSD (memstore: mkfs is instant)
     osd_uuid=$(cat /proc/sys/kernel/random/uuid)
     secret=$(ceph-authtool --gen-print-key)
     osd_id=$(printf '{"cephx_secret": "%s"}' "$secret" | lab_ceph osd new "$osd_uuid" -i - 2>/dev/null) ||
-        { show_failure; die "ceph osd new failed"; }
-    [[ $osd_id == 0 ]] || die "expected osd id 0 on a fresh cluster, got '$osd_id'"
+        fail "ceph osd new failed"
+    [[ $osd_id == 0 ]] || fail "expected osd id 0 on a fresh cluster, got '$osd_id'"
     mkdir -p "$LAB/osd/ceph-$osd_id"
     (umask 077 && ceph-authtool --create-keyring "$LAB/osd/ceph-$osd_id/keyring" \
         --name "osd.$osd_id" --add-key "$secret" >/dev/null)
     ceph-osd -c "$CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" \
-        >"$LOG_DIR/ceph-osd.$osd_id.mkfs.out" 2>&1 || { show_failure; die "ceph-osd --mkfs failed"; }
+        >"$LOG_DIR/ceph-osd.$osd_id.mkfs.out" 2>&1 || fail "ceph-osd --mkfs failed"
     start_daemon "osd.$osd_id" ceph-osd -i "$osd_id"
     log "mon, mgr and osd started after $(elapsed "$t0") s"
 
     # Pool, client compat, cinder user.
     lab_ceph osd set-require-min-compat-client mimic >/dev/null 2>&1 ||
-        { show_failure; die "set-require-min-compat-client failed"; }
-    lab_ceph osd pool create "$POOL" 8 8 >/dev/null 2>&1 || { show_failure; die "creating pool $POOL failed"; }
+        fail "set-require-min-compat-client mimic failed"
+    lab_ceph osd pool create "$POOL" 8 8 >/dev/null 2>&1 || fail "creating pool $POOL failed"
     timeout 60 rbd -c "$CONF" -n client.admin -k "$ADMIN_KEYRING" pool init "$POOL" ||
-        { show_failure; die "rbd pool init $POOL failed"; }
+        fail "rbd pool init $POOL failed"
     (umask 077 && lab_ceph auth get-or-create "client.$CEPH_USER" \
         mon 'profile rbd' osd "profile rbd pool=$POOL" mgr "profile rbd pool=$POOL" \
-        -o "$USER_KEYRING" >/dev/null 2>&1) || { show_failure; die "creating client.$CEPH_USER failed"; }
+        -o "$USER_KEYRING" >/dev/null 2>&1) || fail "creating client.$CEPH_USER failed"
     chmod 0600 "$USER_KEYRING" "$ADMIN_KEYRING"
 
     # Wait for HEALTH_OK, an active mgr and clean PGs.
     local deadline state
     deadline=$(($(date +%s) + START_TIMEOUT))
     until state=$(cluster_state); do
-        if (($(date +%s) >= deadline)); then
-            log "not ready after ${START_TIMEOUT} s: $state"
-            show_failure
-            stop_daemons
-            log "daemons stopped; logs kept in $LOG_DIR (the next start or stop wipes them)"
-            exit 1
-        fi
-        all_daemons_running || { log "a daemon died"; show_failure; stop_daemons; exit 1; }
+        (($(date +%s) < deadline)) || fail "not ready after ${START_TIMEOUT} s: $state"
+        all_daemons_running || fail "a daemon died ($state)"
         sleep 0.2
     done
     log "HEALTH_OK after $(elapsed "$t0") s (lab dir $LAB)"
@@ -432,7 +451,7 @@ lock() {
     # Serialize start/stop of labs (they share the mon ports anyway).
     if command -v flock >/dev/null; then
         exec 9<"${BASH_SOURCE[0]}"
-        flock 9
+        flock -w 300 9 || die "another ceph-lab.sh start/stop has held the lock for 300 s"
     fi
 }
 

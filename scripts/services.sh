@@ -66,8 +66,8 @@ apt_install() {
         APT_UPDATED=1
     fi
     log "installing $*"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 \
-        || die "apt-get install $* failed"
+    run_closed env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "$@" || die "apt-get install $* failed"
 }
 
 # ensure_tool COMMAND PACKAGE: install PACKAGE if COMMAND is missing.
@@ -142,10 +142,26 @@ kill_wait() {
     wait_until 5 none_alive "$@"
 }
 
+# run_closed COMMAND...: run COMMAND with stdin from /dev/null, stdout sent to
+# stderr and every other inherited descriptor closed, so a daemon it leaves
+# behind holds neither our lock (fd 9) nor a caller's pipe (no hang in "$(...)").
+run_closed() {
+    (
+        exec </dev/null >&2
+        for fd in /proc/"$BASHPID"/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
+        done
+        exec "$@"
+    )
+}
+
 state_dir() {
     mkdir -p "$STATE"
 }
 
+# Serialise ensure/stop runs. Every command that may leave a daemon behind
+# goes through run_closed, so no daemon inherits (and holds) this lock.
 lock() {
     state_dir
     exec 9>"$STATE/lock"
@@ -277,7 +293,7 @@ ensure_postgresql() {
     else
         pg_configure "$ver"
         log "postgresql: starting cluster $ver/main"
-        pg_ctlcluster --skip-systemctl-redirect "$ver" main start >&2 \
+        run_closed pg_ctlcluster --skip-systemctl-redirect "$ver" main start \
             || { show_log "$(pg_cluster_field "$ver" 7)"; die "postgresql: pg_ctlcluster $ver main start failed"; }
         pid=$(pg_postmaster_pid "$ver") || pid=
         [ -n "$pid" ] || die "postgresql: started $ver/main but found no postmaster.pid"
@@ -350,7 +366,7 @@ ensure_mariadb() {
         install -d -o mysql -g mysql -m 0755 /run/mysqld
         rm -f "$STATE/mariadb.pid"
         log "mariadb: starting $MARIADBD (log: $STATE/mariadb.log)"
-        start-stop-daemon --start --oknodo --background \
+        run_closed start-stop-daemon --start --oknodo --background \
             --make-pidfile --pidfile "$STATE/mariadb.pid" --output "$STATE/mariadb.log" \
             --exec "$MARIADBD" -- \
             --user=mysql --bind-address="$HOST" --port="$MYSQL_PORT" --skip-name-resolve \
@@ -402,8 +418,8 @@ ensure_redis() {
     fi
     rm -f "$pidfile"
     log "redis: starting redis-server on $HOST:$REDIS_PORT (log: $logf)"
-    redis-server --daemonize yes --bind "$HOST" --port "$REDIS_PORT" --protected-mode yes \
-        --save "" --appendonly no --dir "$STATE" --pidfile "$pidfile" --logfile "$logf" >&2 \
+    run_closed redis-server --daemonize yes --bind "$HOST" --port "$REDIS_PORT" --protected-mode yes \
+        --save "" --appendonly no --dir "$STATE" --pidfile "$pidfile" --logfile "$logf" \
         || { show_log "$logf"; die "redis: redis-server failed to start"; }
     if ! wait_until "$TIMEOUT" test -s "$pidfile"; then
         show_log "$logf"

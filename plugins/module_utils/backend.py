@@ -78,7 +78,7 @@ class DriverConfiguration(object):
 
     def unused_options(self):
         """User options no driver code registered (typos, most likely)."""
-        return sorted(set(self._values) - self._applied)
+        return sorted(set(self._values) - self._applied - {'volume_driver'})
 
     def clear(self):
         for name in self._applied:

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Performance figures (printed, not asserted): the core on the Ceph lab
+# against raw librbd, start-up time and memory.  Starts the lab if needed
+# and stops it again if it started it.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+venv=$(bash scripts/setup-venv.sh)
+started=0
+if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
+    bash scripts/ceph-lab.sh start >/dev/null
+    started=1
+fi
+trap '[ "$started" = 1 ] && bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
+eval "$(bash scripts/ceph-lab.sh env)"
+export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+"$venv/bin/python" tests/benchmark/core_vs_librbd.py
