@@ -402,7 +402,8 @@ create_cluster() {
 
     # mgr. Its devicehealth module (always on) would otherwise create a
     # device_health_metrics pool after startup and scrape SMART data.
-    lab_ceph config set mgr mgr/devicehealth/enable_monitoring false >/dev/null 2>&1 ||
+    # --force: the mon does not know module options before a mgr reports them.
+    lab_ceph config set mgr mgr/devicehealth/enable_monitoring false --force >/dev/null 2>&1 ||
         log "could not disable the mgr devicehealth module (harmless)"
     (umask 077 && lab_ceph auth get-or-create "mgr.$MGR_ID" \
         mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
