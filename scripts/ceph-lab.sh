@@ -70,8 +70,7 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 usage() {
-    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
-    exit 2
+    sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 print_env() {
@@ -506,5 +505,8 @@ stop) cmd_stop ;;
 status) cmd_status ;;
 env) print_env ;;
 -h | --help | help) usage ;;
-*) usage ;;
+*)
+    usage >&2
+    exit 2
+    ;;
 esac
