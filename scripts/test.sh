@@ -36,7 +36,7 @@ pytest=("$venv/bin/python" -m pytest -p no:cacheprovider -q
         -W ignore::DeprecationWarning)
 
 stage "database servers"
-bash scripts/services.sh ensure postgresql mariadb
+bash scripts/services.sh ensure postgresql mariadb redis
 bash scripts/services.sh createdb cinderlib_test
 eval "$(bash scripts/services.sh urls cinderlib_test)"
 export CL_TEST_PG_URL CL_TEST_MYSQL_URL CL_TEST_REDIS_URL

@@ -26,6 +26,10 @@ DRIVER_LOGGERS = ('cinder', 'os_brick', 'oslo', 'oslo_concurrency',
                   'eventlet', 'keystoneauth', 'py.warnings')
 
 # Keys whose values never reach a log line.
+# Default ports of the tooz backends we check before starting them.
+_DEFAULT_PORTS = {'redis': 6379, 'etcd3': 2379, 'etcd3gw': 2379,
+                  'zookeeper': 2181, 'kazoo': 2181, 'memcached': 11211}
+
 SECRET_KEYS = ('password', 'passwd', 'secret', 'keyring', 'token', 'auth_key',
                'credential', 'private_key', 'api_key')
 
@@ -165,12 +169,36 @@ class Runtime(object):
         # Drivers decorate methods with coordination.synchronized; that
         # needs a started coordinator (file locks unless a tooz URL).
         from cinder import coordination
+        url = self.conf.coordination.backend_url
+        self._check_reachable(url)
         try:
             coordination.COORDINATOR.start()
         except Exception as exc:
             raise errors.InvalidConfiguration(
                 'coordination: cannot start the lock backend %s: %s' % (
                     mask_url(self.conf.coordination.backend_url), exc))
+
+    @staticmethod
+    def _check_reachable(url):
+        """Fail at once on a lock server that does not answer: tooz retries
+        an unreachable Redis for about a minute before it gives up."""
+        from urllib.parse import urlsplit
+        parts = urlsplit(url)
+        if parts.scheme == 'file' or not parts.hostname:
+            return
+        try:
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme.split('+')[0])
+        except ValueError:
+            port = None
+        if not port:
+            return
+        try:
+            socket.create_connection((parts.hostname, port), timeout=2).close()
+        except OSError as exc:
+            raise errors.InvalidConfiguration(
+                'coordination: cannot start the lock backend %s: %s:%s does '
+                'not answer (%s)' % (mask_url(url), parts.hostname, port,
+                                     exc.strerror or exc))
 
     def admin_context(self):
         return self.context
