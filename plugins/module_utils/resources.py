@@ -393,13 +393,10 @@ class Volume(Resource):
                 'volume %s: creation failed: %s; cleaning up on the backend '
                 'failed too (%s), so it is kept in status error' % (
                     self.id, message, _driver_message(cleanup_exc)))
-        _persistence().delete_volume(self._record_ref())
+        _persistence().delete_volume(self.id)
         type(self)._live.pop(self.id, None)
         raise errors.BackendError('volume %s: creation failed: %s' % (
             self.id, message))
-
-    def _record_ref(self):
-        return {'id': self.id}
 
     def delete(self):
         """Delete the volume on the backend and forget it.
@@ -421,7 +418,7 @@ class Volume(Resource):
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
             self.backend.driver.delete_volume(self._ovo)
-        _persistence().delete_volume(self._record_ref())
+        _persistence().delete_volume(self.id)
         type(self)._live.pop(self.id, None)
         self._ovo.status = 'deleted'
         self._ovo.deleted = True
@@ -484,7 +481,7 @@ class Volume(Resource):
             self._set_status('available')
 
     def disconnect(self, connection, force=False):
-        connection._disconnect(force)
+        connection.disconnect(force=force)
 
     def attach(self):
         """Connect the volume to this host and attach it (a local device)."""
@@ -623,7 +620,7 @@ class Snapshot(Resource):
                     'snapshot %s: creation failed: %s; kept in status error '
                     'because cleaning up on the backend failed too' % (
                         self.id, message))
-            _persistence().delete_snapshot({'id': self.id})
+            _persistence().delete_snapshot(self.id)
             type(self)._live.pop(self.id, None)
             raise errors.BackendError('snapshot %s: creation failed: %s' % (
                 self.id, message))
@@ -639,7 +636,7 @@ class Snapshot(Resource):
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
             self.backend.driver.delete_snapshot(self._ovo)
-        _persistence().delete_snapshot({'id': self.id})
+        _persistence().delete_snapshot(self.id)
         type(self)._live.pop(self.id, None)
         self._ovo.status = 'deleted'
         self._ovo.deleted = True
@@ -844,9 +841,6 @@ class Connection(Resource):
 
     def disconnect(self, force=False):
         """Terminate this connection on the backend (and its export)."""
-        self._disconnect(force)
-
-    def _disconnect(self, force):
         volume = self._volume
         driver = self.backend.driver
         with volume._driver_call('terminate the connection', None):
@@ -854,7 +848,7 @@ class Connection(Resource):
                                         force=force)
             if not [c for c in volume.connections if c.id != self.id]:
                 driver.remove_export(_runtime().context, volume._ovo)
-        _persistence().delete_connection({'id': self.id})
+        _persistence().delete_connection(self.id)
         type(self)._live.pop(self.id, None)
         self._ovo.attach_status = 'detached'
         self._ovo.detach_time = _now()

@@ -200,9 +200,6 @@ class Runtime(object):
                 'not answer (%s)' % (mask_url(url), parts.hostname, port,
                                      exc.strerror or exc))
 
-    def admin_context(self):
-        return self.context
-
 
 def mask_url(url):
     """A URL without its password, for messages."""
