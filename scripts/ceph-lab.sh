@@ -363,7 +363,18 @@ create_cluster() {
     local t0 fsid secret osd_uuid osd_id
     t0=$(now)
 
-    local port
+    local port offset
+    # Another lab (a second checkout, the demo's) may hold the default
+    # ports: unless ports were asked for, move to the next free pair.
+    if [[ -z ${CL_CEPH_MON_PORT:-} && -z ${CL_CEPH_MON_V2_PORT:-} ]]; then
+        for offset in 0 10000 10010 10020 10030 10040 10050; do
+            if ! port_in_use $((3300 + offset)) && ! port_in_use $((6789 + offset)); then
+                MON_V2_PORT=$((3300 + offset))
+                MON_V1_PORT=$((6789 + offset))
+                break
+            fi
+        done
+    fi
     for port in "$MON_V2_PORT" "$MON_V1_PORT"; do
         if port_in_use "$port"; then
             die "port 127.0.0.1:$port is already in use (another ceph mon?); free it or set CL_CEPH_MON_PORT / CL_CEPH_MON_V2_PORT"
