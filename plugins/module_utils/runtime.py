@@ -25,18 +25,9 @@ DRIVER_LOGGERS = ('cinder', 'os_brick', 'oslo', 'oslo_concurrency',
                   'oslo_privsep', 'oslo_db', 'tooz', 'stevedore', 'urllib3',
                   'eventlet', 'keystoneauth', 'py.warnings')
 
-# Keys whose values never reach a log line.
 # Default ports of the tooz backends we check before starting them.
 _DEFAULT_PORTS = {'redis': 6379, 'etcd3': 2379, 'etcd3gw': 2379,
                   'zookeeper': 2181, 'kazoo': 2181, 'memcached': 11211}
-
-SECRET_KEYS = ('password', 'passwd', 'secret', 'keyring', 'token', 'auth_key',
-               'credential', 'private_key', 'api_key')
-
-
-def is_secret_key(name):
-    name = str(name).lower()
-    return any(key in name for key in SECRET_KEYS)
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -176,7 +167,7 @@ class Runtime(object):
         except Exception as exc:
             raise errors.InvalidConfiguration(
                 'coordination: cannot start the lock backend %s: %s' % (
-                    mask_url(self.conf.coordination.backend_url), exc))
+                    mask_url(url), exc))
 
     @staticmethod
     def _check_reachable(url):
