@@ -180,10 +180,7 @@ class DBPersistence(base.PersistenceDriverBase):
     # Records <-> rows ----------------------------------------------------
     @staticmethod
     def _row_to_record(row):
-        record = dict(row._mapping)
-        record.pop('updated_at', None)
-        record['data'] = json.loads(record['data'])
-        return record
+        return record_from_columns(dict(row._mapping))
 
     def _get(self, table_name, **filters):
         sa = self._sa
@@ -288,6 +285,13 @@ class MemoryDBPersistence(DBPersistence):
 
     def describe(self):
         return 'memory_db'
+
+
+def record_from_columns(columns):
+    """The record a row's column values (a dict) hold."""
+    columns.pop('updated_at', None)
+    columns['data'] = json.loads(columns['data'])
+    return columns
 
 
 def _import_sqlalchemy():
