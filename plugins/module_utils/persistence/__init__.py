@@ -6,18 +6,21 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import importlib
-
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 
 ENTRY_POINT_GROUP = 'cinderlib.persistence.storage'
-_PREFIX = 'ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.'
-BUILTIN = {
-    'memory': _PREFIX + 'memory:MemoryPersistence',
-    'db': _PREFIX + 'dbms:DBPersistence',
-    'memory_db': _PREFIX + 'dbms:MemoryDBPersistence',
-}
+BUILTIN = ('memory', 'db', 'memory_db')
+
+
+def _builtin_class(storage):
+    # Plain imports, not importlib: Ansible bundles only the module_utils it
+    # sees imported.
+    if storage == 'memory':
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import memory
+        return memory.MemoryPersistence
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import dbms
+    return dbms.DBPersistence if storage == 'db' else dbms.MemoryDBPersistence
 
 
 def _load_entry_point(name):
@@ -34,8 +37,7 @@ def _load_entry_point(name):
 
 def _plugin_class(storage):
     if storage in BUILTIN:
-        module_name, class_name = BUILTIN[storage].split(':')
-        return getattr(importlib.import_module(module_name), class_name)
+        return _builtin_class(storage)
     cls = _load_entry_point(storage)
     if cls is None:
         raise errors.InvalidConfiguration(
