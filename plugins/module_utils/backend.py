@@ -183,8 +183,8 @@ class Backend(object):
         is_empty = not self.persistence.get_volumes(backend_name=self._name)
         try:
             driver = driver_class(
-                configuration=self.configuration, host=self.host_for(None,
-                                                                    rt),
+                configuration=self.configuration,
+                host=self.host_for(None, rt),
                 cluster_name=None, is_vol_db_empty=is_empty,
                 active_backend_id=None)
         except errors.CinderlibError:

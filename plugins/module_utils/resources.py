@@ -269,9 +269,9 @@ class Volume(Resource):
 
     # Loading and saving -------------------------------------------------
     @classmethod
-    def _query(cls, volume_id):
+    def _query(cls, resource_id):
         return [cls._from_record(record) for record in
-                _persistence().get_volumes(volume_id=volume_id)]
+                _persistence().get_volumes(volume_id=resource_id)]
 
     @classmethod
     def _from_record(cls, record, backend=None):
@@ -559,9 +559,9 @@ class Snapshot(Resource):
         ovo.obj_reset_changes()
 
     @classmethod
-    def _query(cls, snapshot_id):
+    def _query(cls, resource_id):
         return [cls._from_record(record) for record in
-                _persistence().get_snapshots(snapshot_id=snapshot_id)]
+                _persistence().get_snapshots(snapshot_id=resource_id)]
 
     @classmethod
     def _from_record(cls, record, volume=None):
@@ -729,9 +729,9 @@ class Connection(Resource):
         return connection
 
     @classmethod
-    def _query(cls, connection_id):
+    def _query(cls, resource_id):
         return [cls._from_record(record) for record in
-                _persistence().get_connections(connection_id=connection_id)]
+                _persistence().get_connections(connection_id=resource_id)]
 
     @classmethod
     def _from_record(cls, record, volume=None):
