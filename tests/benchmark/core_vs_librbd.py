@@ -120,7 +120,7 @@ print(json.dumps({'ready': ready,
 
 def startup(locks):
     readies, rss = [], []
-    for _ in range(ROUNDS):
+    for _round in range(ROUNDS):
         out = subprocess.run(
             [sys.executable, '-c', READY_CHILD, repr(time.time()),
              json.dumps(BACKEND), locks], check=True, capture_output=True,
@@ -148,7 +148,7 @@ def main():
     core, raw = {}, {}
     core_lifecycle(backend, {})         # warm-up, not counted
     librbd_lifecycle(cluster, ioctx, {})
-    for _ in range(ROUNDS):
+    for _round in range(ROUNDS):
         core_lifecycle(backend, core)
         librbd_lifecycle(cluster, ioctx, raw)
     ioctx.close()

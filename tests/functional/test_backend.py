@@ -130,7 +130,7 @@ def test_connect_disconnect(backend, volumes):
 def test_connect_disconnect_several_times(backend, volumes):
     volume = backend.create_volume(1)
     volumes.append(volume)
-    for _ in range(3):
+    for _round in range(3):
         connection = volume.connect(connector())
         assert volume.status == 'in-use'
         connection.disconnect()
@@ -138,7 +138,7 @@ def test_connect_disconnect_several_times(backend, volumes):
 
 
 def test_connect_several_volumes(backend, volumes):
-    for _ in range(3):
+    for _round in range(3):
         volumes.append(backend.create_volume(1))
     connections = [v.connect(connector()) for v in volumes]
     assert all(v.status == 'in-use' for v in volumes)

@@ -52,7 +52,9 @@ class PersistenceConformance(object):
         plugin.set_volume(volume('v1', backend='b1', name='x'))
         plugin.set_volume(volume('v2', backend='b2', name='x'))
         plugin.set_volume(volume('v3', backend='b1', name='y'))
-        ids = lambda records: sorted(r['id'] for r in records)
+        def ids(records):
+            return sorted(r['id'] for r in records)
+
         assert ids(plugin.get_volumes(backend_name='b1')) == ['v1', 'v3']
         assert ids(plugin.get_volumes(volume_name='x')) == ['v1', 'v2']
         assert ids(plugin.get_volumes(volume_name='x',
