@@ -39,9 +39,9 @@ fi
 # those two into a directory the venv sees, not all of dist-packages.
 bindings="$venv/ceph-bindings"
 mkdir -p "$bindings"
-for mod in rados rbd; do
-    so=$(ls /usr/lib/python3/dist-packages/$mod.cpython-311-*.so 2>/dev/null | head -n1 || true)
-    [ -n "$so" ] && ln -sfn "$so" "$bindings/$(basename "$so")"
+for so in /usr/lib/python3/dist-packages/rados.cpython-311-*.so \
+          /usr/lib/python3/dist-packages/rbd.cpython-311-*.so; do
+    [ ! -e "$so" ] || ln -sfn "$so" "$bindings/$(basename "$so")"
 done
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "$bindings" > "$site/cinderlib-ceph-bindings.pth"
