@@ -52,6 +52,7 @@ class PersistenceConformance(object):
         plugin.set_volume(volume('v1', backend='b1', name='x'))
         plugin.set_volume(volume('v2', backend='b2', name='x'))
         plugin.set_volume(volume('v3', backend='b1', name='y'))
+
         def ids(records):
             return sorted(r['id'] for r in records)
 
