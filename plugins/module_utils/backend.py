@@ -10,6 +10,7 @@ import os
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
+from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
 
 _runtime = []
 _backend_groups = set()
@@ -105,7 +106,7 @@ class DriverConfiguration(object):
             raise
 
 
-class Backend(object):
+class Backend(serialization.Serializable):
     """A storage backend: a Cinder driver and its configuration.
 
     ``Backend(volume_backend_name, volume_driver=..., **driver_cfg)``; the
@@ -253,16 +254,20 @@ class Backend(object):
 
     @classmethod
     def set_persistence(cls, persistence_config):
-        """Switch every backend to another persistence plugin."""
+        """Switch every backend to another persistence plugin.
+
+        To migrate, dump first: ``data = cl.dump()``, then
+        ``set_persistence(new_config)`` and ``cl.load(data, save=True)``.
+        """
+        persistence = persistence_mod.setup(persistence_config)
         cls.settings().persistence_config = persistence_config
-        cls.persistence = persistence_mod.setup(persistence_config)
+        cls.persistence = persistence
         for backend in cls.backends.values():
             backend._volumes = None
 
     @classmethod
-    def for_record(cls, record):
-        """The backend a persistence record belongs to."""
-        name = record['backend']
+    def by_name(cls, name):
+        """The backend set up under this name."""
         backend = cls.backends.get(name)
         if backend is None:
             if cls.settings().fail_on_missing_backend:
@@ -271,6 +276,38 @@ class Backend(object):
                     'Backend(%r, volume_driver=..., ...) before loading its '
                     'resources' % (name, name))
             backend = MissingBackend(name)
+        return backend
+
+    @classmethod
+    def from_config(cls, config):
+        """The backend a serialized ``config`` names, set up from it when
+        it holds the whole configuration (output_all_backend_info)."""
+        name = config['volume_backend_name']
+        if name not in cls.backends and set(config) - {'volume_backend_name'}:
+            return cls(**config)
+        return cls.by_name(name)
+
+    # Serialization ----------------------------------------------------------
+    def _to_json(self, load_lazy):
+        data = serialization.envelope('Backend', self)
+        if load_lazy or self._volumes is not None:
+            data['volumes'] = [volume._body(load_lazy)
+                               for volume in self.volumes]
+        return data
+
+    @classmethod
+    def _from_json(cls, data, loading):
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+        backend = cls.from_config(data['backend'])
+        if 'volumes' in data:
+            volumes = [resources.Volume._from_body(body, backend, loading)
+                       for body in data['volumes']]
+            # Unsaved, they are only known here; saved, persistence lists
+            # them with the others on first use.
+            if backend._volumes is None and not loading.save:
+                backend._volumes = []
+            for volume in volumes:
+                backend._track(volume)
         return backend
 
     # Attributes -----------------------------------------------------------
@@ -337,6 +374,7 @@ class Backend(object):
 
     @property
     def volumes(self):
+        """The backend's volumes, loaded on first use (see refresh)."""
         if self._volumes is None:
             from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
             self._volumes = [
@@ -348,14 +386,18 @@ class Backend(object):
     def refresh(self):
         """Reload the volume list from persistence if it was loaded."""
         if self._volumes is not None:
-            self._volumes = None
-            self.volumes
+            self._fresh_volumes()
 
-    def _volume_created(self, volume):
-        if self._volumes is not None:
+    def _fresh_volumes(self):
+        self._volumes = None
+        return self.volumes
+
+    def _track(self, volume):
+        """Add a new or loaded volume to the list, if loaded."""
+        if self._volumes is not None and volume not in self._volumes:
             self._volumes.append(volume)
 
-    def _volume_removed(self, volume):
+    def _untrack(self, volume):
         if self._volumes is not None:
             self._volumes = [v for v in self._volumes if v.id != volume.id]
 
@@ -368,6 +410,45 @@ class Backend(object):
                                   qos_specs=qos_specs, pool_name=pool_name,
                                   **kwargs)
         return volume.create()
+
+    # Existing storage objects --------------------------------------------
+    def manage_volume(self, existing_ref, name=None, description=None,
+                      id=None, pool_name=None, extra_specs=None,
+                      qos_specs=None, **kwargs):
+        """Bring a volume that exists on the storage under management.
+
+        ``existing_ref`` is {'source-name': <name>} or {'source-id': <id>}
+        (which one the driver reads; list_manageable_volumes shows them).
+        The size is the driver's.  Drivers may rename the object (RBD:
+        volume-<id>, see Volume.name_in_storage).  On failure nothing is
+        kept and the error says why.
+        """
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+        return resources.Volume.manage(
+            self, existing_ref, name=name, description=description, id=id,
+            pool_name=pool_name, extra_specs=extra_specs,
+            qos_specs=qos_specs, **kwargs)
+
+    def list_manageable_volumes(self, marker=None, limit=1000, offset=0,
+                                sort_keys=None, sort_dirs=None):
+        """Volumes on the storage, as dicts: reference, size,
+        safe_to_manage, reason_not_safe, cinder_id, extra_info.
+
+        Ours are reported as not safe ('already managed').  sort_keys:
+        reference (default) and/or size; sort_dirs: asc (default) or desc;
+        marker: the reference of the last entry of the previous page.
+        """
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+        return resources.list_manageable(self, 'volumes', marker, limit,
+                                         offset, sort_keys, sort_dirs)
+
+    def list_manageable_snapshots(self, marker=None, limit=1000, offset=0,
+                                  sort_keys=None, sort_dirs=None):
+        """As list_manageable_volumes, for snapshots; each entry also has
+        source_reference, the reference of its volume."""
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+        return resources.list_manageable(self, 'snapshots', marker, limit,
+                                         offset, sort_keys, sort_dirs)
 
     def validate_connector(self, connector_dict):
         try:

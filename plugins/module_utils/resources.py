@@ -9,6 +9,11 @@ failure never leaves a silent half state: creation failures are cleaned up
 on the backend (or, if that fails too, kept in ``error`` with the driver's
 message); other failures leave the resource in Cinder's error status for
 the operation, except refusals (busy) that change nothing.
+
+Resources serialize (``json``, ``dump``...) as their persistence records, so
+what a file holds is exactly what persistence holds; existing storage
+objects are brought under management with ``Backend.manage_volume`` and
+``Volume.manage_snapshot``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +30,16 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import backend
 # Keys of conn_info['data'] that are secrets the driver can hand out again:
 # kept out of persistence, fetched from the driver when an attach needs them.
 UNSAVED_CONNECTION_SECRETS = ('keyring',)
+
+# How Cinder's API names an existing storage object to manage; drivers read
+# one of these keys.
+REFERENCE_KEYS = ('source-name', 'source-id')
+# What Cinder's API accepts to sort manageable listings by.
+SORT_KEYS = ('reference', 'size')
+SORT_DIRS = ('asc', 'desc')
+MANAGEABLE_VOLUME_KEYS = ('reference', 'size', 'safe_to_manage',
+                          'reason_not_safe', 'cinder_id', 'extra_info')
+MANAGEABLE_SNAPSHOT_KEYS = MANAGEABLE_VOLUME_KEYS + ('source_reference',)
 
 
 def _now():
@@ -74,10 +89,70 @@ def validate_size(size, what='size', minimum=1):
     return size_int
 
 
-class Resource(object):
+def new_id(resource_cls, value, what):
+    """A valid id for a new resource; a given one must not be in use.
+
+    Reusing an id would overwrite the other resource's record, and the
+    cleanup of the driver's failure to create it would delete the other
+    resource's storage.
+    """
+    resource_id = validate_id(value, what)
+    if value is not None and (resource_cls._live.get(resource_id) is not None
+                              or resource_cls._records(resource_id)):
+        raise errors.InvalidInput(
+            '%s id %s is already in use; choose another id or leave it out'
+            % (what, resource_id))
+    return resource_id
+
+
+def check_reference(existing_ref, what):
+    """existing_ref as Cinder's manage API takes it."""
+    if not (isinstance(existing_ref, dict) and any(
+            isinstance(existing_ref.get(key), str) and existing_ref[key]
+            for key in REFERENCE_KEYS)):
+        raise errors.InvalidInput(
+            'existing_ref must name the %s on the backend as '
+            '{"source-name": <name>} or {"source-id": <id>}; got %r' % (
+                what, existing_ref))
+    return dict(existing_ref)
+
+
+@contextlib.contextmanager
+def manage_call(driver, feature, context):
+    """Run a manage/unmanage/listing driver call, raising our errors."""
+    try:
+        yield
+    except errors.CinderlibError:
+        raise
+    except NotImplementedError:
+        raise errors.NotSupported('%s: %s is not supported by %s' % (
+            context, feature, type(driver).__name__))
+    except Exception as exc:
+        # The driver's verdict on the reference (or marker): the user's to fix.
+        name = type(exc).__name__
+        if name.startswith('ManageExisting') or name == 'InvalidInput':
+            raise errors.InvalidInput('%s: %s' % (context,
+                                                  _driver_message(exc)))
+        raise errors.BackendError('%s failed: %s' % (context,
+                                                     _driver_message(exc)))
+
+
+def find_managed(reference, resources):
+    """The resource among ``resources`` that ``reference`` names, if any."""
+    for resource in resources:
+        known = {'source-name': resource.name_in_storage,
+                 'source-id': resource._ovo.provider_id}
+        if any(value and reference.get(key) == value
+               for key, value in known.items()):
+            return resource
+    return None
+
+
+class Resource(serialization.Serializable):
     """What volumes, snapshots and connections share."""
 
-    OVO_CLASS = None            # name of the Cinder object class
+    KIND = None                 # volume, snapshot, connection: names the
+    #                             persistence calls (get_volumes, ...)
     _live = None                # id -> resource, per subclass
 
     def __init__(self, backend, ovo, error_message=None):
@@ -112,20 +187,50 @@ class Resource(object):
         live = cls._live.get(resource_id)
         if live is not None:
             return live
-        found = cls._query(resource_id)
-        if not found:
+        records = cls._records(resource_id)
+        if not records:
             raise errors.NotFound('%s %s not found in persistence (%s)' % (
-                cls.__name__.lower(), resource_id,
-                _persistence().describe()))
-        return found[0]
+                cls.KIND, resource_id, _persistence().describe()))
+        return cls._from_record(records[0])
 
     @classmethod
-    def _query(cls, resource_id):
-        raise NotImplementedError()
+    def _records(cls, resource_id):
+        return getattr(_persistence(), 'get_%ss' % cls.KIND)(
+            **{cls.KIND + '_id': resource_id})
 
-    @staticmethod
-    def _backend_for(record):
-        return backend_mod.Backend.for_record(record)
+    @classmethod
+    def _from_record(cls, record, **owner):
+        """The resource a record describes: the live one (updated from the
+        record) or a new one; ``owner`` is the backend or volume."""
+        live = cls._live.get(record['id'])
+        if live is not None:
+            live._reload(record)
+            return live
+        return cls._build(record, **owner)
+
+    def _reload(self, record):
+        data = record['data']
+        serialization.update_ovo(self._ovo, data['fields'])
+        self._reloaded(data)
+        self._ovo.obj_reset_changes()
+        self.error_message = data.get('error_message')
+
+    def _reloaded(self, data):
+        """Rebuild what the record keeps beside the Cinder object fields."""
+
+    def refresh(self):
+        """Reload from persistence."""
+        records = self._records(self.id)
+        if not records:
+            raise errors.NotFound('%s %s no longer exists in persistence'
+                                  % (self.KIND, self.id))
+        self._reload(records[0])
+
+    def _check_exists(self):
+        if self._ovo.deleted:
+            raise errors.InvalidInput(
+                '%s %s was deleted or unmanaged; it cannot be used any more'
+                % (self.KIND, self.id))
 
     def _update_fields(self, values, save=True):
         serialization.update_ovo(self._ovo, values)
@@ -144,8 +249,57 @@ class Resource(object):
             data['error_message'] = self.error_message
         return data
 
-    def _save(self):
+    def _record(self):
+        """What persistence stores, and serialization writes."""
         raise NotImplementedError()
+
+    def _save(self):
+        getattr(_persistence(), 'set_' + self.KIND)(self._record())
+
+    def _forget(self):
+        """Drop the record and the live entry."""
+        getattr(_persistence(), 'delete_' + self.KIND)(self.id)
+        type(self)._live.pop(self.id, None)
+
+    def _manage(self, existing_ref, get_size, manage, size_field):
+        """Bring a storage object under management as this resource.
+
+        The record is saved (status managing) only once the driver knows
+        the object, and removed if managing it fails.
+        """
+        driver = self.backend.driver
+        feature = 'managing existing %ss' % self.KIND
+        context = '%s %s: managing %r' % (self.KIND, self.id, existing_ref)
+        try:
+            with manage_call(driver, feature, context):
+                size = get_size(self._ovo, existing_ref)
+            setattr(self._ovo, size_field, validate_size(
+                size, 'the size the driver reports for %r' % existing_ref))
+            self._save()
+            with manage_call(driver, feature, context):
+                update = manage(self._ovo, existing_ref)
+        except Exception:
+            self._forget()
+            raise
+        if update:
+            self._update_fields(update, save=False)
+
+    def _to_json(self, load_lazy):
+        # A snapshot or a connection, with its volume (and the volume's
+        # lists, which hold records, not objects: no cycles).
+        return serialization.envelope(
+            type(self).__name__, self.backend, record=self._record(),
+            volume=self._volume._body(load_lazy))
+
+    @classmethod
+    def _from_json(cls, data, loading):
+        backend = backend_mod.Backend.from_config(data['backend'])
+        volume = Volume._from_body(data['volume'], backend, loading)
+        backend._track(volume)
+        resource = cls._from_record(data['record'], volume=volume)
+        loading.add(resource)
+        volume._track_child(resource)
+        return resource
 
     @contextlib.contextmanager
     def _driver_call(self, action, status_on_error, busy_status=None):
@@ -175,9 +329,10 @@ def _driver_message(exc):
 
 
 class Volume(Resource):
-    """A volume on a backend; built by Backend.create_volume, clone, or a
-    snapshot's create_volume."""
+    """A volume on a backend; built by Backend.create_volume, clone, a
+    snapshot's create_volume, or Backend.manage_volume."""
 
+    KIND = 'volume'
     _live = weakref.WeakValueDictionary()
 
     def __init__(self, backend_or_vol, pool_name=None, **kwargs):
@@ -192,7 +347,7 @@ class Volume(Resource):
         else:
             backend = backend_or_vol
         runtime = _runtime()
-        volume_id = validate_id(kwargs.pop('id', None), 'volume')
+        volume_id = new_id(Volume, kwargs.pop('id', None), 'volume')
         size = validate_size(kwargs.pop('size', None))
         self.extra_specs = dict(kwargs.pop('extra_specs', None) or {})
         self.qos_specs = dict(kwargs.pop('qos_specs', None) or {})
@@ -226,17 +381,17 @@ class Volume(Resource):
                     'Volume object' % key)
             fields[key] = value
         ovo = objects.Volume(context=runtime.context, **fields)
-        self._finish_ovo(ovo)
+        ovo.volume_type = self._volume_type_ovo(ovo)
+        self._start(backend, ovo)
+
+    def _start(self, backend, ovo):
+        ovo.volume_attachment = _runtime().objects.VolumeAttachmentList(
+            objects=[])
+        ovo.obj_reset_changes()
         self._snapshots = None
         self._connections = None
         self.local_attach = None
         super(Volume, self).__init__(backend, ovo)
-
-    def _finish_ovo(self, ovo):
-        objects = _runtime().objects
-        ovo.volume_attachment = objects.VolumeAttachmentList(objects=[])
-        ovo.volume_type = self._volume_type_ovo(ovo)
-        ovo.obj_reset_changes()
 
     def _volume_type_ovo(self, ovo):
         if not ovo.volume_type_id:
@@ -269,38 +424,60 @@ class Volume(Resource):
 
     # Loading and saving -------------------------------------------------
     @classmethod
-    def _query(cls, resource_id):
-        return [cls._from_record(record) for record in
-                _persistence().get_volumes(volume_id=resource_id)]
-
-    @classmethod
-    def _from_record(cls, record, backend=None):
-        """A Volume from its persistence record (the live one if there)."""
-        live = cls._live.get(record['id'])
-        if live is not None:
-            return live
-        backend = backend or cls._backend_for(record)
-        data = record['data']
-        self = cls.__new__(cls)
-        self.extra_specs = dict(data.get('extra_specs') or {})
-        self.qos_specs = dict(data.get('qos_specs') or {})
+    def _build(cls, record, backend=None):
+        backend = backend or backend_mod.Backend.by_name(record['backend'])
         runtime = _runtime()
-        ovo = runtime.objects.Volume(context=runtime.context)
-        serialization.update_ovo(ovo, data['fields'])
-        self._finish_ovo(ovo)
-        self._snapshots = None
-        self._connections = None
-        self.local_attach = None
-        Resource.__init__(self, backend, ovo, data.get('error_message'))
+        self = cls.__new__(cls)
+        self._start(backend, runtime.objects.Volume(context=runtime.context,
+                                                    id=record['id']))
+        self._reload(record)
         return self
 
-    def _save(self):
+    def _reloaded(self, data):
+        self.extra_specs = dict(data.get('extra_specs') or {})
+        self.qos_specs = dict(data.get('qos_specs') or {})
+        self._ovo.volume_type = self._volume_type_ovo(self._ovo)
+
+    def _record(self):
         data = self._data()
         data['extra_specs'] = self.extra_specs
         data['qos_specs'] = self.qos_specs
-        _persistence().set_volume({
-            'id': self.id, 'backend': self.backend.id, 'name': self.name,
-            'status': self.status, 'size': self.size, 'data': data})
+        return {'id': self.id, 'backend': self.backend.id, 'name': self.name,
+                'status': self.status, 'size': self.size, 'data': data}
+
+    def _body(self, load_lazy):
+        """This volume's record and its lists (if loaded, or load_lazy)."""
+        body = {'record': self._record()}
+        if load_lazy or self._snapshots is not None:
+            body['snapshots'] = [s._record() for s in self.snapshots]
+        if load_lazy or self._connections is not None:
+            body['connections'] = [c._record() for c in self.connections]
+        return body
+
+    def _to_json(self, load_lazy):
+        return serialization.envelope('Volume', self.backend,
+                                      **self._body(load_lazy))
+
+    @classmethod
+    def _from_body(cls, body, backend, loading):
+        volume = cls._from_record(body['record'], backend=backend)
+        loading.add(volume)
+        if 'snapshots' in body:
+            volume._snapshots = [Snapshot._from_record(r, volume=volume)
+                                 for r in body['snapshots']]
+            loading.add(*volume._snapshots)
+        if 'connections' in body:
+            volume._set_connections([Connection._from_record(r, volume=volume)
+                                     for r in body['connections']])
+            loading.add(*volume._connections)
+        return volume
+
+    @classmethod
+    def _from_json(cls, data, loading):
+        backend = backend_mod.Backend.from_config(data['backend'])
+        volume = cls._from_body(data, backend, loading)
+        backend._track(volume)
+        return volume
 
     # Documented attributes ---------------------------------------------
     @property
@@ -323,6 +500,7 @@ class Volume(Resource):
 
     @property
     def snapshots(self):
+        """The volume's snapshots, loaded on first use (see refresh)."""
         if self._snapshots is None:
             self._snapshots = [
                 Snapshot._from_record(record, volume=self) for record in
@@ -331,26 +509,30 @@ class Volume(Resource):
 
     @property
     def connections(self):
+        """The volume's connections, loaded on first use (see refresh)."""
         if self._connections is None:
-            self._connections = [
+            self._set_connections([
                 Connection._from_record(record, volume=self) for record in
-                _persistence().get_connections(volume_id=self.id)]
-            self._ovo.volume_attachment = _runtime().objects.\
-                VolumeAttachmentList(objects=[c._ovo for c in
-                                              self._connections])
-            self._ovo.obj_reset_changes(['volume_attachment'])
+                _persistence().get_connections(volume_id=self.id)])
         return self._connections
 
+    def _set_connections(self, connections):
+        self._connections = connections
+        self._ovo.volume_attachment = _runtime().objects.VolumeAttachmentList(
+            objects=[c._ovo for c in connections])
+        self._ovo.obj_reset_changes(['volume_attachment'])
+
+    def _track_child(self, child):
+        """Add a new or loaded snapshot or connection to a loaded list."""
+        if isinstance(child, Snapshot):
+            if self._snapshots is not None and child not in self._snapshots:
+                self._snapshots.append(child)
+        elif self._connections is not None and child not in self._connections:
+            self._set_connections(self._connections + [child])
+
     def refresh(self):
-        """Reload from persistence, and lazy lists already loaded."""
-        records = _persistence().get_volumes(volume_id=self.id)
-        if not records:
-            raise errors.NotFound('volume %s no longer exists in persistence'
-                                  % self.id)
-        data = records[0]['data']
-        serialization.update_ovo(self._ovo, data['fields'])
-        self._ovo.obj_reset_changes()
-        self.error_message = data.get('error_message')
+        """Reload from persistence, and the lazy lists already loaded."""
+        super(Volume, self).refresh()
         if self._snapshots is not None:
             self._snapshots = None
             self.snapshots
@@ -379,8 +561,27 @@ class Volume(Resource):
             self._update_fields(update, save=False)
         self._ovo.launched_at = _now()
         self._set_status('available')
-        self.backend._volume_created(self)
+        self.backend._track(self)
         return self
+
+    @classmethod
+    def manage(cls, backend, existing_ref, **kwargs):
+        """Backend.manage_volume (documented there)."""
+        existing_ref = check_reference(existing_ref, 'volume')
+        owner = find_managed(existing_ref, backend._fresh_volumes())
+        if owner is not None:
+            raise errors.InvalidInput(
+                'backend %s: %r is volume %s, which is already managed'
+                % (backend.id, existing_ref, owner.id))
+        # size is a placeholder until the driver reports the real one.
+        volume = cls(backend, size=1, status='managing', **kwargs)
+        driver = backend.driver
+        volume._manage(existing_ref, driver.manage_existing_get_size,
+                       driver.manage_existing, 'size')
+        volume._ovo.launched_at = _now()
+        volume._set_status('available')
+        backend._track(volume)
+        return volume
 
     def _creation_failed(self, exc):
         """Undo what the driver may have done, then report its failure."""
@@ -393,40 +594,61 @@ class Volume(Resource):
                 'volume %s: creation failed: %s; cleaning up on the backend '
                 'failed too (%s), so it is kept in status error' % (
                     self.id, message, _driver_message(cleanup_exc)))
-        _persistence().delete_volume(self.id)
-        type(self)._live.pop(self.id, None)
+        self._forget()
         raise errors.BackendError('volume %s: creation failed: %s' % (
             self.id, message))
+
+    def _check_unused(self, doing, snapshot_fix):
+        # As Cinder's API: drivers differ (RBD moves a volume with snapshots
+        # to its trash and reports success), and the snapshots' records
+        # would be orphaned.
+        self._check_exists()
+        if self.connections:
+            raise errors.InvalidInput(
+                'volume %s has %d connection(s); disconnect them before '
+                '%s it' % (self.id, len(self.connections), doing))
+        if self.snapshots:
+            raise errors.InvalidInput(
+                'volume %s has %d snapshot(s); %s them before %s the volume'
+                % (self.id, len(self.snapshots), snapshot_fix, doing))
+
+    def _ended(self):
+        """Deleted or unmanaged: forgotten, and no longer usable."""
+        self._forget()
+        self._ovo.status = 'deleted'
+        self._ovo.deleted = True
+        self._ovo.deleted_at = _now()
+        self.backend._untrack(self)
 
     def delete(self):
         """Delete the volume on the backend and forget it.
 
-        Refused while it has snapshots or connections, as Cinder's API
-        refuses it: drivers differ (RBD moves such a volume to its trash and
-        reports success), and the snapshots' records would be orphaned.
+        Refused while it has snapshots or connections.
         """
-        if self.connections:
-            raise errors.InvalidInput(
-                'volume %s has %d connection(s); disconnect them before '
-                'deleting it' % (self.id, len(self.connections)))
-        if self.snapshots:
-            raise errors.InvalidInput(
-                'volume %s has %d snapshot(s); delete them before deleting '
-                'the volume' % (self.id, len(self.snapshots)))
+        self._check_unused('deleting', 'delete')
         previous = self.status
         self._set_status('deleting')
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
             self.backend.driver.delete_volume(self._ovo)
-        _persistence().delete_volume(self.id)
-        type(self)._live.pop(self.id, None)
-        self._ovo.status = 'deleted'
-        self._ovo.deleted = True
-        self._ovo.deleted_at = _now()
-        self.backend._volume_removed(self)
+        self._ended()
+
+    def unmanage(self):
+        """Stop managing the volume; its storage stays as it is.
+
+        Refused while it has snapshots or connections.  Drivers that rename
+        what they manage (RBD: volume-<id>) leave that name in place.
+        """
+        self._check_unused('unmanaging', 'delete or unmanage')
+        driver = self.backend.driver
+        with manage_call(driver, 'unmanaging volumes',
+                         'volume %s: unmanage' % self.id):
+            driver.unmanage(self._ovo)
+        self._ended()
 
     def extend(self, new_size):
         """Grow the volume to ``new_size`` GiB."""
+        self._check_exists()
         new_size = validate_size(new_size, 'new_size')
         if new_size <= self.size:
             raise errors.InvalidInput(
@@ -445,6 +667,7 @@ class Volume(Resource):
 
     def clone(self, size=None, **kwargs):
         """A new volume with this one's data, optionally larger."""
+        self._check_exists()
         size = self.size if size is None else validate_size(size)
         if size < self.size:
             raise errors.InvalidInput(
@@ -454,26 +677,50 @@ class Volume(Resource):
         return new.create()
 
     def create_snapshot(self, name=None, description=None, id=None, **kwargs):
+        self._check_exists()
         snapshot = Snapshot(self, name=name, description=description, id=id,
                             **kwargs)
         snapshot.create()
-        if self._snapshots is not None:
-            self._snapshots.append(snapshot)
+        self._track_child(snapshot)
+        return snapshot
+
+    def manage_snapshot(self, existing_ref, name=None, description=None,
+                        id=None):
+        """Manage a snapshot of this volume that exists on the storage.
+
+        ``existing_ref`` is {'source-name': <name>} or {'source-id': <id>}
+        (which one the driver reads).  Drivers may rename it (RBD:
+        snapshot-<id>).  On failure nothing is kept and the error says why.
+        """
+        self._check_exists()
+        existing_ref = check_reference(existing_ref, 'snapshot')
+        self._snapshots = None
+        owner = find_managed(existing_ref, self.snapshots)
+        if owner is not None:
+            raise errors.InvalidInput(
+                'volume %s: %r is snapshot %s, which is already managed'
+                % (self.id, existing_ref, owner.id))
+        snapshot = Snapshot(self, name=name, description=description, id=id,
+                            status='managing')
+        driver = self.backend.driver
+        snapshot._manage(existing_ref,
+                         driver.manage_existing_snapshot_get_size,
+                         driver.manage_existing_snapshot, 'volume_size')
+        snapshot._ovo.progress = '100%'
+        snapshot._set_status('available')
+        self._track_child(snapshot)
         return snapshot
 
     def connect(self, connector_dict, **kwargs):
         """Export the volume and connect it for the host of the connector."""
+        self._check_exists()
         connection = Connection.connect(self, connector_dict, **kwargs)
-        if self._connections is not None:
-            self._connections.append(connection)
+        self._track_child(connection)
         return connection
 
     def _disconnected(self, connection):
-        if self._connections is not None:
-            self._connections = [c for c in self._connections
-                                 if c.id != connection.id]
-        self._ovo.volume_attachment = _runtime().objects.VolumeAttachmentList(
-            objects=[c._ovo for c in self.connections])
+        self._set_connections([c for c in self.connections
+                               if c.id != connection.id])
         if self.local_attach is connection:
             self.local_attach = None
         if not self.connections:
@@ -524,8 +771,10 @@ class Volume(Resource):
 
 
 class Snapshot(Resource):
-    """A snapshot of a volume; built by Volume.create_snapshot."""
+    """A snapshot of a volume; built by Volume.create_snapshot or
+    Volume.manage_snapshot."""
 
+    KIND = 'snapshot'
     _live = weakref.WeakValueDictionary()
 
     def __init__(self, volume, name=None, description=None, id=None,
@@ -533,7 +782,7 @@ class Snapshot(Resource):
         runtime = _runtime()
         objects = runtime.objects
         fields = dict(
-            id=validate_id(id, 'snapshot'), volume_id=volume.id,
+            id=new_id(Snapshot, id, 'snapshot'), volume_id=volume.id,
             volume_size=volume.size, display_name=name,
             display_description=description, status='creating',
             progress='0%', user_id=volume._ovo.user_id,
@@ -559,30 +808,21 @@ class Snapshot(Resource):
         ovo.obj_reset_changes()
 
     @classmethod
-    def _query(cls, resource_id):
-        return [cls._from_record(record) for record in
-                _persistence().get_snapshots(snapshot_id=resource_id)]
-
-    @classmethod
-    def _from_record(cls, record, volume=None):
-        live = cls._live.get(record['id'])
-        if live is not None:
-            return live
+    def _build(cls, record, volume=None):
         volume = volume or Volume.get_by_id(record['volume_id'])
         self = cls.__new__(cls)
         runtime = _runtime()
-        ovo = runtime.objects.Snapshot(context=runtime.context)
-        serialization.update_ovo(ovo, record['data']['fields'])
+        ovo = runtime.objects.Snapshot(context=runtime.context,
+                                       id=record['id'])
         self._attach_volume(ovo, volume)
-        Resource.__init__(self, volume.backend, ovo,
-                          record['data'].get('error_message'))
+        Resource.__init__(self, volume.backend, ovo)
+        self._reload(record)
         return self
 
-    def _save(self):
-        _persistence().set_snapshot({
-            'id': self.id, 'backend': self.backend.id, 'name': self.name,
-            'status': self.status, 'size': self._ovo.volume_size,
-            'volume_id': self._ovo.volume_id, 'data': self._data()})
+    def _record(self):
+        return {'id': self.id, 'backend': self.backend.id, 'name': self.name,
+                'status': self.status, 'size': self._ovo.volume_size,
+                'volume_id': self._ovo.volume_id, 'data': self._data()}
 
     @property
     def name(self):
@@ -596,14 +836,10 @@ class Snapshot(Resource):
     def volume(self):
         return self._volume
 
-    def refresh(self):
-        records = _persistence().get_snapshots(snapshot_id=self.id)
-        if not records:
-            raise errors.NotFound('snapshot %s no longer exists in '
-                                  'persistence' % self.id)
-        serialization.update_ovo(self._ovo, records[0]['data']['fields'])
-        self._ovo.obj_reset_changes()
-        self.error_message = records[0]['data'].get('error_message')
+    @property
+    def name_in_storage(self):
+        """What the driver calls it on the backend (snapshot-<id>)."""
+        return self._ovo.name
 
     def create(self):
         driver = self.backend.driver
@@ -620,8 +856,7 @@ class Snapshot(Resource):
                     'snapshot %s: creation failed: %s; kept in status error '
                     'because cleaning up on the backend failed too' % (
                         self.id, message))
-            _persistence().delete_snapshot(self.id)
-            type(self)._live.pop(self.id, None)
+            self._forget()
             raise errors.BackendError('snapshot %s: creation failed: %s' % (
                 self.id, message))
         if update:
@@ -630,23 +865,38 @@ class Snapshot(Resource):
         self._set_status('available')
         return self
 
-    def delete(self):
-        previous = self.status
-        self._set_status('deleting')
-        with self._driver_call('delete', 'error_deleting',
-                               busy_status=previous):
-            self.backend.driver.delete_snapshot(self._ovo)
-        _persistence().delete_snapshot(self.id)
-        type(self)._live.pop(self.id, None)
+    def _ended(self):
+        """Deleted or unmanaged: forgotten, and no longer usable."""
+        self._forget()
         self._ovo.status = 'deleted'
         self._ovo.deleted = True
+        self._ovo.deleted_at = _now()
         volume = self._volume
         if volume._snapshots is not None:
             volume._snapshots = [s for s in volume._snapshots
                                  if s.id != self.id]
 
+    def delete(self):
+        self._check_exists()
+        previous = self.status
+        self._set_status('deleting')
+        with self._driver_call('delete', 'error_deleting',
+                               busy_status=previous):
+            self.backend.driver.delete_snapshot(self._ovo)
+        self._ended()
+
+    def unmanage(self):
+        """Stop managing the snapshot; it stays on the storage as it is."""
+        self._check_exists()
+        driver = self.backend.driver
+        with manage_call(driver, 'unmanaging snapshots',
+                         'snapshot %s: unmanage' % self.id):
+            driver.unmanage_snapshot(self._ovo)
+        self._ended()
+
     def create_volume(self, size=None, **kwargs):
         """A new volume with this snapshot's data, optionally larger."""
+        self._check_exists()
         source_size = self._ovo.volume_size
         size = source_size if size is None else validate_size(size)
         if size < source_size:
@@ -672,6 +922,7 @@ class Connection(Resource):
     terminates the connection on the backend.
     """
 
+    KIND = 'connection'
     _live = weakref.WeakValueDictionary()
 
     def __init__(self, volume, ovo, device=None):
@@ -691,7 +942,7 @@ class Connection(Resource):
         driver = volume.backend.driver
         ctxt = runtime.context
         vol_ovo = volume._ovo
-        connection_id = validate_id(kwargs.pop('id', None), 'connection')
+        connection_id = new_id(cls, kwargs.pop('id', None), 'connection')
         had_connections = bool(volume.connections)
         with volume._driver_call('validate the connector', None):
             driver.validate_connector(connector_dict)
@@ -719,7 +970,9 @@ class Connection(Resource):
             detach_time=None, attach_status='attached', attach_mode='rw',
             connector=connector_dict, connection_info=conn_info,
             deleted=False)
-        ovo.volume = vol_ovo
+        # No ovo.volume: the volume lists this attachment, and a cycle makes
+        # the volume's save() (obj_what_changed) recurse forever.  Drivers
+        # that read it get the live volume through the lazy load.
         ovo.obj_reset_changes()
         connection = cls(volume, ovo)
         connection._save()
@@ -729,34 +982,25 @@ class Connection(Resource):
         return connection
 
     @classmethod
-    def _query(cls, resource_id):
-        return [cls._from_record(record) for record in
-                _persistence().get_connections(connection_id=resource_id)]
-
-    @classmethod
-    def _from_record(cls, record, volume=None):
-        live = cls._live.get(record['id'])
-        if live is not None:
-            return live
+    def _build(cls, record, volume=None):
         volume = volume or Volume.get_by_id(record['volume_id'])
         runtime = _runtime()
-        ovo = runtime.objects.VolumeAttachment(context=runtime.context)
-        serialization.update_ovo(ovo, record['data']['fields'])
-        ovo.volume = volume._ovo
-        ovo.obj_reset_changes()
-        return cls(volume, ovo, device=record['data'].get('device'))
+        ovo = runtime.objects.VolumeAttachment(context=runtime.context,
+                                               id=record['id'])
+        connection = cls(volume, ovo, device=record['data'].get('device'))
+        connection._reload(record)
+        return connection
 
-    def _save(self):
+    def _record(self):
         data = self._data()
         info = data['fields'].get('connection_info') or {}
         for key in UNSAVED_CONNECTION_SECRETS:
             info.get('data', {}).pop(key, None)
         if self.device:
             data['device'] = serialization.jsonable(self.device)
-        _persistence().set_connection({
-            'id': self.id, 'backend': self.backend.id, 'name': None,
-            'status': self._ovo.attach_status, 'volume_id': self.volume_id,
-            'data': data})
+        return {'id': self.id, 'backend': self.backend.id, 'name': None,
+                'status': self._ovo.attach_status,
+                'volume_id': self.volume_id, 'data': data}
 
     @property
     def status(self):
@@ -848,16 +1092,94 @@ class Connection(Resource):
                                         force=force)
             if not [c for c in volume.connections if c.id != self.id]:
                 driver.remove_export(_runtime().context, volume._ovo)
-        _persistence().delete_connection(self.id)
-        type(self)._live.pop(self.id, None)
+        self._forget()
         self._ovo.attach_status = 'detached'
         self._ovo.detach_time = _now()
         volume._disconnected(self)
 
     def to_dict(self):
+        """A plain dict for logs and return values (secrets masked)."""
+        path = self.path
         return {'id': self.id, 'backend': self.backend.id,
                 'volume_id': self.volume_id, 'status': self.status,
                 'protocol': self.protocol, 'connector': self.connector_info,
-                'conn_info': self.conn_info, 'path': serialization.jsonable(
-                    self.path) if isinstance(self.path, str) else None,
+                'conn_info': _masked(self.conn_info),
+                'path': path if isinstance(path, str) else None,
                 'attached': self.attached}
+
+
+def list_manageable(backend, kind, marker, limit, offset, sort_keys,
+                    sort_dirs):
+    """Backend.list_manageable_volumes / _snapshots (documented there)."""
+    keys = _str_list(sort_keys, 'sort_keys', SORT_KEYS) or ['reference']
+    dirs = _str_list(sort_dirs, 'sort_dirs', SORT_DIRS)
+    if len(dirs) > len(keys):
+        raise errors.InvalidInput(
+            'sort_dirs has %d entries but sort_keys only %d; give one '
+            'direction per key' % (len(dirs), len(keys)))
+    dirs += ['asc'] * (len(keys) - len(dirs))
+    for what, value in (('limit', limit), ('offset', offset)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise errors.InvalidInput('%s must be a whole number, at least '
+                                      '0; got %r' % (what, value))
+    if marker is not None and not isinstance(marker, (dict, str)):
+        raise errors.InvalidInput(
+            'marker must be the reference dict of the last entry of the '
+            'previous page (or its JSON), got %s' % type(marker).__name__)
+    volumes = backend._fresh_volumes()
+    driver = backend.driver
+    if kind == 'volumes':
+        ours, fields = volumes, MANAGEABLE_VOLUME_KEYS
+        get_manageable = driver.get_manageable_volumes
+    else:
+        by_id = {volume.id: volume for volume in volumes}
+        ours = [Snapshot._from_record(record, volume=by_id[
+            record['volume_id']]) for record in _persistence().get_snapshots()
+            if record['volume_id'] in by_id]
+        fields = MANAGEABLE_SNAPSHOT_KEYS
+        get_manageable = driver.get_manageable_snapshots
+    context = 'backend %s: listing manageable %s' % (backend.id, kind)
+    # Ours go to the driver so that it reports them as already managed.
+    with manage_call(driver, 'listing manageable %s' % kind, context):
+        entries = get_manageable([r._ovo for r in ours], marker, limit,
+                                 offset, keys, dirs)
+    listed = []
+    for entry in entries:
+        entry = {key: serialization.jsonable(entry.get(key))
+                 for key in fields}
+        reference = entry['reference']
+        owner = find_managed(reference, ours) if isinstance(
+            reference, dict) else None
+        if owner is not None:
+            # Also for drivers that do not compare ids as RBD does.
+            entry.update(safe_to_manage=False, cinder_id=owner.id,
+                         reason_not_safe=entry['reason_not_safe'] or
+                         'already managed')
+        listed.append(entry)
+    return listed
+
+
+def _str_list(value, what, allowed):
+    """A list of allowed strings from None, one string or a list."""
+    if value is None or isinstance(value, str):
+        values = [value] if value else []
+    elif isinstance(value, (list, tuple)):
+        values = list(value)
+    else:
+        values = [value]
+    wrong = [v for v in values if v not in allowed]
+    if wrong:
+        raise errors.InvalidInput('%s: %s not valid; use %s' % (
+            what, ', '.join(repr(v) for v in wrong), ' or '.join(allowed)))
+    return values
+
+
+def _masked(conn_info):
+    """conn_info fit for logs and return values: secrets masked."""
+    from oslo_utils import strutils
+    masked = strutils.mask_dict_password(conn_info or {})
+    data = masked.get('data') or {}
+    for key in UNSAVED_CONNECTION_SECRETS:
+        if key in data:
+            data[key] = '***'
+    return masked

@@ -1,18 +1,31 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turning Cinder versioned objects into JSON-safe dicts and back.
+"""Serialization: Cinder objects to JSON-safe dicts, and whole resources.
 
 We write our own field dicts instead of oslo.versionedobjects primitives:
 their format and ``to_primitive`` signature change between releases, which
 broke the retired cinderlib library's serialization on Cinder 29.  The same
 dicts are what persistence plugins store.
+
+A serialized resource is a dict: ``class`` (Library, Backend, Volume,
+Snapshot or Connection), ``version`` (FORMAT_VERSION), ``backend`` (its
+``Backend.config``: only the name unless output_all_backend_info) and the
+persistence records of the resource and of what it holds.  Records hold
+ids, never objects, so a volume, its snapshots and their volume serialize
+without cycles.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import json
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+
+FORMAT_VERSION = 1
+CLASSES = ('Library', 'Backend', 'Volume', 'Snapshot', 'Connection')
 
 
 def jsonable(value):
@@ -57,3 +70,149 @@ def update_ovo(ovo, values):
     for name, value in values.items():
         if name in ovo.fields and not _is_object_field(ovo.fields[name]):
             setattr(ovo, name, value)
+
+
+class Serializable(object):
+    """``json``, ``jsons``, ``dump``, ``dumps`` and ``load``.
+
+    ``json`` holds what is loaded; ``dump`` first loads the lazy lists
+    (volumes, snapshots, connections) that were not.  Subclasses implement
+    ``_to_json(load_lazy)`` and the class method ``_from_json(data,
+    loading)``.
+    """
+
+    @property
+    def json(self):
+        return self._to_json(load_lazy=False)
+
+    @property
+    def jsons(self):
+        return json.dumps(self.json)
+
+    @property
+    def dump(self):
+        return self._to_json(load_lazy=True)
+
+    @property
+    def dumps(self):
+        return json.dumps(self.dump)
+
+    @classmethod
+    def load(cls, data, save=False):
+        """The object serialized in ``data`` (a dict or JSON string)."""
+        return load(data, save=save, expected=cls.__name__)
+
+
+def envelope(class_name, backend=None, **body):
+    data = {'class': class_name, 'version': FORMAT_VERSION}
+    if backend is not None:
+        data['backend'] = backend.config
+    data.update(body)
+    return data
+
+
+def library_json(load_lazy):
+    """cl.json() and cl.dump(): every backend set up in this process.
+
+    dump also holds the drivers' key-value pairs, so that loading it with
+    save=True copies a whole persistence store into another.
+    """
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
+    data = envelope('Library', backends=[
+        backend._to_json(load_lazy) for backend in
+        list(Backend.backends.values())])
+    if load_lazy:
+        data['key_values'] = [{'key': kv.key, 'value': kv.value}
+                              for kv in Backend.persistence.get_key_values()]
+    return data
+
+
+def _library_from_json(data, loading):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.base import KeyValue
+    backends = [Backend._from_json(item, loading)
+                for item in data['backends']]
+    loading.key_values.extend(KeyValue(item['key'], item['value'])
+                              for item in data.get('key_values', ()))
+    return backends
+
+
+class Loading(object):
+    """What one load call builds, saved (with save=True) once all of it
+    was read, so that damaged data saves nothing."""
+
+    def __init__(self, save):
+        self.save = save
+        self.resources = []
+        self.key_values = []
+
+    def add(self, *resources):
+        self.resources.extend(resources)
+
+    def commit(self):
+        if not self.save:
+            return
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
+        saved = set()
+        for resource in self.resources:
+            key = (resource.KIND, resource.id)
+            if key not in saved:
+                saved.add(key)
+                resource._save()
+        for key_value in self.key_values:
+            Backend.persistence.set_key_value(key_value)
+
+
+def _parse(data, expected):
+    if isinstance(data, (bytes, bytearray)):
+        data = data.decode('utf-8')
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise errors.InvalidInput(
+                'data to load is not JSON (%s); pass what json, jsons, dump '
+                'or dumps produced' % exc)
+    if not isinstance(data, dict) or data.get('class') not in CLASSES:
+        raise errors.InvalidInput(
+            'data to load must be a dict (or its JSON) whose "class" is one '
+            'of %s, as json, jsons, dump and dumps produce; got %s' % (
+                ', '.join(CLASSES), type(data).__name__ if not isinstance(
+                    data, dict) else 'class %r' % data.get('class')))
+    version = data.get('version')
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise errors.InvalidInput(
+            'serialized data has format version %r; this collection reads '
+            'versions up to %s: upgrade openstack.cinderlib' % (
+                version, FORMAT_VERSION))
+    if expected and data['class'] != expected:
+        raise errors.InvalidInput(
+            '%s.load got a serialized %s; use cl.load() to load any kind'
+            % (expected, data['class']))
+    return data
+
+
+def _loader(class_name):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+    return {'Library': _library_from_json, 'Backend': Backend._from_json,
+            'Volume': resources.Volume._from_json,
+            'Snapshot': resources.Snapshot._from_json,
+            'Connection': resources.Connection._from_json}[class_name]
+
+
+def load(data, save=False, expected=None):
+    """cl.load: what ``data`` serialized (a Library loads as a list of
+    Backends); with save=True it is also written to persistence."""
+    data = _parse(data, expected)
+    loading = Loading(save)
+    try:
+        loaded = _loader(data['class'])(data, loading)
+    except errors.CinderlibError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise errors.InvalidInput(
+            'the serialized %s is incomplete or damaged (%s: %s); nothing '
+            'was saved' % (data['class'], type(exc).__name__, exc))
+    loading.commit()
+    return loaded
