@@ -16,6 +16,7 @@ import socket
 import sys
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 
 
 def _brick():
@@ -79,3 +80,55 @@ def brick_connector(protocol, root_helper, use_multipath=False,
     except ValueError as exc:
         raise errors.NotSupported('os-brick cannot attach %s volumes: %s'
                                   % (protocol, exc))
+
+
+def _connection_data(connection):
+    """The protocol and os-brick connection properties a connection holds."""
+    if not isinstance(connection, dict) or not isinstance(
+            connection.get('conn_info'), dict):
+        raise errors.InvalidInput(
+            'connection must be the connection returned by cl_connection '
+            '(a dict with protocol and conn_info)')
+    conn_info = connection['conn_info']
+    protocol = connection.get('protocol') or conn_info.get(
+        'driver_volume_type')
+    data = conn_info.get('data')
+    if not protocol or not isinstance(data, dict):
+        raise errors.InvalidInput(
+            'connection.conn_info needs driver_volume_type and data, as '
+            'cl_connection returns them')
+    return protocol, data
+
+
+def attachment(connection, state, root_helper='sudo', use_multipath=False,
+               check_mode=False):
+    """Bring this host's attachment of ``connection`` to ``state``.
+
+    Returns (changed, path): the device path while attached, the path that
+    was detached after a detach.  An attached volume is found through the
+    paths os-brick expects for it, so it is never attached twice.
+    """
+    protocol, data = _connection_data(connection)
+    brick = brick_connector(protocol, root_helper, use_multipath)
+    setup_privsep(root_helper)
+    attached = [path for path in brick.get_volume_paths(data)
+                if os.path.exists(path)]
+    if state == 'present':
+        if attached:
+            return False, attached[0]
+        masked = sorted(key for key, value in data.items()
+                        if value == records.MASK)
+        if masked:
+            raise errors.InvalidInput(
+                'connection.conn_info.data.%s is masked; run cl_connection '
+                'with include_secrets: true (and no_log: true) to pass the '
+                'credentials this attach needs' % masked[0])
+        if check_mode:
+            return True, None
+        device = brick.connect_volume(data)
+        return True, device.get('path')
+    if not attached:
+        return False, None
+    if not check_mode:
+        brick.disconnect_volume(data, {'path': attached[0]})
+    return True, attached[0]

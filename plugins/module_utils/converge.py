@@ -1,0 +1,367 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the storage-side modules do: compare, then change only what differs.
+
+Each function takes a StorageModule and ends the task.  The comparison
+reads records only; the backend (Cinder and the driver) is set up only on
+the branches that call the driver.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
+from ansible_collections.openstack.cinderlib.plugins.module_utils import records
+
+# Statuses a declared resource may be found in and used as it is.
+USABLE = ('available', 'in-use')
+
+
+def _check_usable(sm, record, what):
+    if record['status'] not in USABLE:
+        sm.fail('%s %s (%s) is in status %s%s; it cannot be used as it is: '
+                'remove it with state=absent (add cascade for a volume with '
+                'snapshots or connections) and declare it again' % (
+                    what, record.get('name') or '', record['id'],
+                    record['status'],
+                    ' (%s)' % record['data']['error_message']
+                    if record['data'].get('error_message') else ''))
+
+
+def _fresh_volume(sm, volume_id):
+    return records.volume_view(sm.persistence.get_volumes(
+        volume_id=volume_id)[0])
+
+
+def _fresh_snapshot(sm, snapshot_id):
+    return records.snapshot_view(sm.persistence.get_snapshots(
+        snapshot_id=snapshot_id)[0])
+
+
+# Volumes ------------------------------------------------------------------
+def volume(sm):
+    params = sm.params
+    if params['size'] is not None and params['size'] < 1:
+        sm.fail('size must be a whole number of GiB, 1 or more; got %s'
+                % params['size'])
+    key = params['id'] or params['name']
+    record = sm.find_volume(key)
+    if params['state'] == 'absent':
+        return _volume_absent(sm, record)
+    if record is None:
+        return _volume_create(sm)
+    return _volume_update(sm, record)
+
+
+def _volume_create(sm):
+    params = sm.params
+    if params['size'] is None and not (params['source_volume'] or
+                                       params['source_snapshot'] or
+                                       params['existing_ref']):
+        sm.fail('size is required to create volume %s: give its size in '
+                'GiB (or source_volume, source_snapshot or existing_ref)'
+                % (params['name'] or params['id']))
+    fields = dict(name=params['name'], description=params['description'],
+                  id=params['id'])
+    if params['metadata'] is not None:
+        fields['metadata'] = params['metadata']
+    create = _volume_creator(sm, fields)
+    planned = {'name': params['name'], 'size': params['size'],
+               'description': params['description'],
+               'metadata': params['metadata'] or {}, 'status': 'available'}
+    if sm.check_mode:
+        sm.exit(True, before={}, after=planned, volume=planned)
+    created = create()
+    after = _fresh_volume(sm, created.id)
+    sm.exit(True, before={}, after=after, volume=after)
+
+
+def _volume_creator(sm, fields):
+    """A function creating the volume as declared (validated first)."""
+    params = sm.params
+    size = params['size']
+    specs = dict(extra_specs=params['extra_specs'],
+                 qos_specs=params['qos_specs'])
+    if params['existing_ref']:
+        return lambda: sm.backend.manage_volume(
+            params['existing_ref'], pool_name=params['pool_name'],
+            **dict(fields, **specs))
+    if params['source_snapshot']:
+        source_volume = None
+        if params['source_volume']:
+            source_volume = sm.find_volume(params['source_volume'],
+                                           'source_volume')
+        snapshot = sm.find_snapshot(params['source_snapshot'], source_volume,
+                                    'source_snapshot')
+        if snapshot is None:
+            sm.fail('source_snapshot %s not found%s; give the id of a '
+                    'snapshot of backend %s, or its name with source_volume'
+                    % (params['source_snapshot'], ' on volume %s' %
+                       params['source_volume'] if params['source_volume']
+                       else '', sm.backend_name))
+        _check_usable(sm, snapshot, 'source snapshot')
+        _check_not_smaller(sm, size, snapshot['size'] or
+                           records.snapshot_view(snapshot)['volume_size'],
+                           'snapshot')
+        return lambda: _core_snapshot(sm, snapshot).create_volume(
+            size=size, **fields)
+    if params['source_volume']:
+        source = sm.find_volume(params['source_volume'], 'source_volume')
+        if source is None:
+            sm.fail('source_volume %s not found on backend %s' % (
+                params['source_volume'], sm.backend_name))
+        _check_usable(sm, source, 'source volume')
+        _check_not_smaller(sm, size, source['size'], 'source volume')
+        return lambda: sm.volume(source).clone(size=size, **fields)
+    return lambda: sm.backend.create_volume(
+        size, pool_name=params['pool_name'], **dict(fields, **specs))
+
+
+def _check_not_smaller(sm, size, source_size, what):
+    if size is not None and source_size and size < source_size:
+        sm.fail('size %s GiB is smaller than the %s (%s GiB); give at least '
+                '%s or leave size out' % (size, what, source_size,
+                                          source_size))
+
+
+def _core_snapshot(sm, record):
+    sm.setup_backend()
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+    return cl.Snapshot.get_by_id(record['id'])
+
+
+def _volume_update(sm, record):
+    params = sm.params
+    _check_usable(sm, record, 'volume')
+    before = records.volume_view(record)
+    size = params['size']
+    if size is not None and size < record['size']:
+        sm.fail('size: volume %s is %s GiB; shrinking to %s GiB is refused '
+                '(it would destroy data); declare %s or more' % (
+                    record['name'] or record['id'], record['size'], size,
+                    record['size']))
+    grow = size is not None and size > record['size']
+    rename = bool(params['id'] and params['name'] and
+                  params['name'] != record['name'])
+    relabel = records.update_volume_record(record, params['description'],
+                                           params['metadata'])
+    if rename:
+        record['name'] = record['data']['fields']['display_name'] = \
+            params['name']
+    if not (grow or relabel or rename):
+        sm.exit(False, volume=before)
+    after = records.volume_view(record)
+    if grow:
+        after['size'] = size
+    if sm.check_mode:
+        sm.exit(True, before=before, after=after, volume=after)
+    if relabel or rename:
+        sm.persistence.set_volume(record)
+    if grow:
+        sm.volume(record).extend(size)
+    after = _fresh_volume(sm, record['id'])
+    sm.exit(True, before=before, after=after, volume=after)
+
+
+def _volume_absent(sm, record):
+    params = sm.params
+    if record is None:
+        sm.exit(False, volume={})
+    before = records.volume_view(record)
+    snapshots = sm.records.get_snapshots(volume_id=record['id'])
+    connections = sm.records.get_connections(volume_id=record['id'])
+    if (snapshots or connections) and not params['cascade']:
+        sm.fail('volume %s has %s; set cascade: true to remove them first '
+                '(snapshots are %s, connections terminated), or remove them '
+                'with cl_snapshot / cl_connection state=absent' % (
+                    record['name'] or record['id'],
+                    _dependents(snapshots, connections),
+                    'unmanaged' if params['keep_on_backend'] else 'deleted'))
+    if sm.check_mode:
+        sm.exit(True, before=before, after={}, volume=before)
+    volume = sm.volume(record)
+    for connection in list(volume.connections):
+        connection.disconnect()
+    for snapshot in list(volume.snapshots):
+        if params['keep_on_backend']:
+            snapshot.unmanage()
+        else:
+            snapshot.delete()
+    if params['keep_on_backend']:
+        volume.unmanage()
+    else:
+        volume.delete()
+    sm.exit(True, before=before, after={}, volume=before)
+
+
+def _dependents(snapshots, connections):
+    parts = []
+    if snapshots:
+        parts.append('%d snapshot(s): %s' % (len(snapshots), ', '.join(
+            s['name'] or s['id'] for s in snapshots)))
+    if connections:
+        parts.append('%d connection(s) for host(s) %s' % (
+            len(connections), ', '.join(
+                str(records.connection_view(c)['attached_host'])
+                for c in connections)))
+    return ' and '.join(parts)
+
+
+# Snapshots ----------------------------------------------------------------
+def snapshot(sm):
+    params = sm.params
+    volume_record = sm.find_volume(params['volume'], 'volume')
+    absent = params['state'] == 'absent'
+    if volume_record is None:
+        if absent:
+            sm.exit(False, snapshot={})
+        sm.fail('volume %s not found on backend %s; create it first with '
+                'cl_volume' % (params['volume'], sm.backend_name))
+    record = sm.find_snapshot(params['name'], volume_record)
+    if absent:
+        if record is None:
+            sm.exit(False, snapshot={})
+        before = records.snapshot_view(record)
+        if sm.check_mode:
+            sm.exit(True, before=before, after={}, snapshot=before)
+        core = _core_snapshot(sm, record)
+        if params['keep_on_backend']:
+            core.unmanage()
+        else:
+            core.delete()
+        sm.exit(True, before=before, after={}, snapshot=before)
+    if record is not None:
+        _check_usable(sm, record, 'snapshot')
+        before = records.snapshot_view(record)
+        description = params['description']
+        if description is None or description == before['description']:
+            sm.exit(False, snapshot=before)
+        after = dict(before, description=description)
+        if not sm.check_mode:
+            record['data']['fields']['display_description'] = description
+            sm.persistence.set_snapshot(record)
+        sm.exit(True, before=before, after=after, snapshot=after)
+    _check_usable(sm, volume_record, 'volume')
+    planned = {'name': params['name'], 'description': params['description'],
+               'volume_id': volume_record['id'], 'status': 'available'}
+    if sm.check_mode:
+        sm.exit(True, before={}, after=planned, snapshot=planned)
+    volume = sm.volume(volume_record)
+    if params['existing_ref']:
+        created = volume.manage_snapshot(params['existing_ref'],
+                                         name=params['name'],
+                                         description=params['description'])
+    else:
+        created = volume.create_snapshot(name=params['name'],
+                                         description=params['description'])
+    after = _fresh_snapshot(sm, created.id)
+    sm.exit(True, before={}, after=after, snapshot=after)
+
+
+# Connections ----------------------------------------------------------------
+def connection(sm):
+    params = sm.params
+    volume_record = sm.find_volume(params['volume'], 'volume')
+    absent = params['state'] == 'absent'
+    connector = params['connector']
+    if volume_record is None:
+        if absent:
+            sm.exit(False, connection={})
+        sm.fail('volume %s not found on backend %s; create it first with '
+                'cl_volume' % (params['volume'], sm.backend_name))
+    found = [record for record in sm.records.get_connections(
+        volume_id=volume_record['id']) if records.same_host(record,
+                                                            connector)]
+    if absent:
+        if not found:
+            sm.exit(False, connection={})
+        before = records.connection_view(found[0])
+        if not sm.check_mode:
+            for record in found:
+                _core_connection(sm, record).disconnect()
+        sm.exit(True, before=before, after={}, connection=before)
+    if found:
+        sm.exit(False, connection=_connection_result(sm, found[0]))
+    _check_usable(sm, volume_record, 'volume')
+    if volume_record['status'] == 'in-use' and not volume_record['data'][
+            'fields'].get('multiattach'):
+        hosts = ', '.join(str(records.connection_view(c)['attached_host'])
+                          for c in sm.records.get_connections(
+                              volume_id=volume_record['id']))
+        sm.fail('volume %s is already connected to %s and is not '
+                'multiattach; disconnect it there first (cl_connection '
+                'state=absent)' % (volume_record['name'] or
+                                   volume_record['id'], hosts))
+    planned = {'volume_id': volume_record['id'], 'connector': connector,
+               'status': 'attached'}
+    if sm.check_mode:
+        sm.exit(True, before={}, after=planned, connection=planned)
+    created = sm.volume(volume_record).connect(connector)
+    record = sm.persistence.get_connections(connection_id=created.id)[0]
+    result = _connection_result(sm, record, created)
+    sm.exit(True, before={}, after=records.connection_view(record),
+            connection=result)
+
+
+def gather_connector(sm):
+    """This host's connector, for a storage-side cl_connection task."""
+    sm.require('os_brick')
+    params = sm.params
+    attach.setup_privsep(params['root_helper'])
+    sm.exit(False, connector=attach.connector_properties(
+        params['root_helper'], params['multipath'],
+        params['enforce_multipath']))
+
+
+def _core_connection(sm, record):
+    sm.setup_backend()
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+    return cl.Connection.get_by_id(record['id'])
+
+
+def _connection_result(sm, record, live=None):
+    """The connection as returned; credentials only when asked for."""
+    view = records.connection_view(record)
+    if sm.params['include_secrets']:
+        live = live or _core_connection(sm, record)
+        view['conn_info'] = live._full_conn_info()
+    return view
+
+
+# Backend facts -----------------------------------------------------------
+def backend_facts(sm):
+    params = sm.params
+    facts = {'name': sm.backend_name,
+             'volume_driver': sm.driver_options['volume_driver']}
+    if params['stats']:
+        cached = None if params['refresh'] else sm.cached_stats()
+        cached = cached or sm.refresh_stats()
+        stats = cached['stats']
+        facts['stats'] = stats
+        facts['stats_updated_at'] = cached['updated_at']
+        facts['pools'] = [pool.get('pool_name') for pool in
+                          stats.get('pools') or []] or [sm.backend_name]
+        facts['driver_version'] = stats.get('driver_version')
+        facts['capabilities'] = {key: value for key, value in stats.items()
+                                 if key != 'pools'}
+    if params['resources']:
+        volumes = sm.records.get_volumes(backend_name=sm.backend_name)
+        facts['volumes'] = [records.volume_view(r) for r in volumes]
+        facts['snapshots'] = []
+        facts['connections'] = []
+        for volume_record in volumes:
+            facts['snapshots'].extend(
+                records.snapshot_view(r) for r in sm.records.get_snapshots(
+                    volume_id=volume_record['id']))
+            facts['connections'].extend(
+                records.connection_view(r) for r in
+                sm.records.get_connections(volume_id=volume_record['id']))
+    if params['manageable']:
+        paging = {key: params[key] for key in
+                  ('marker', 'limit', 'offset', 'sort_keys', 'sort_dirs')}
+        facts['manageable_volumes'] = sm.backend.list_manageable_volumes(
+            **paging)
+        facts['manageable_snapshots'] = sm.backend.list_manageable_snapshots(
+            **paging)
+    sm.exit(False, backend=facts, ansible_facts={'cinderlib_backend': facts})

@@ -1,0 +1,124 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the openstack.cinderlib collection
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: cl_attach
+short_description: Attach a connected volume on the node that uses it
+version_added: 0.1.0
+description:
+  - Runs on the consuming node with the connection that
+    M(openstack.cinderlib.cl_connection) returned on the storage side, and
+    attaches the volume there through os-brick (iSCSI login, FC scan, ...),
+    returning the block device path. O(state=absent) detaches it.
+  - The node needs os-brick only; no Cinder, no database, no backend
+    options. Everything the attach needs travels in O(connection).
+  - An attached volume is recognised and not attached twice.
+  - Run it with C(become) (or as root): attaching needs root, and
+    O(root_helper) is used otherwise.
+author:
+  - openstack.cinderlib contributors
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+options:
+  connection:
+    description:
+      - The RV(openstack.cinderlib.cl_connection#module:connection) returned
+        by M(openstack.cinderlib.cl_connection) for this node. To log in to
+        targets that need credentials (such as the LVM driver's iSCSI CHAP),
+        that task must set
+        O(openstack.cinderlib.cl_connection#module:include_secrets=true).
+    type: dict
+    required: true
+  state:
+    description: V(present) attaches, V(absent) detaches.
+    type: str
+    choices: [present, absent]
+    default: present
+  root_helper:
+    description: Command that runs os-brick's privileged commands when not root.
+    type: str
+    default: sudo
+  use_multipath:
+    description: Attach through multipath (multipathd must run).
+    type: bool
+    default: false
+requirements:
+  - python >= 3.9
+  - os-brick
+  - the node's initiator tools (open-iscsi for iSCSI, ...)
+notes:
+  - Detach before terminating the connection on the storage side.
+'''
+
+EXAMPLES = r'''
+- name: Attach data1 on node1
+  openstack.cinderlib.cl_attach:
+    connection: "{{ data1_on_node1.connection }}"
+  delegate_to: node1
+  become: true
+  no_log: true
+  register: attached
+
+- name: Detach it
+  openstack.cinderlib.cl_attach:
+    connection: "{{ data1_on_node1.connection }}"
+    state: absent
+  delegate_to: node1
+  become: true
+  no_log: true
+'''
+
+RETURN = r'''
+path:
+  description:
+    - The block device of the volume on this node (after an attach), or
+      the one that was detached.
+  returned: when attached or detached
+  type: str
+  sample: /dev/disk/by-path/ip-192.0.2.5:3260-iscsi-iqn.2010-10.org.openstack:volume-0f7e0a04-lun-0
+'''
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            connection=dict(type='dict', required=True),
+            state=dict(type='str', default='present',
+                       choices=['present', 'absent']),
+            root_helper=dict(type='str', default='sudo'),
+            use_multipath=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        changed, path = attach.attachment(
+            params['connection'], params['state'], params['root_helper'],
+            params['use_multipath'], module.check_mode)
+    except errors.MissingDependency:
+        module.fail_json(msg=missing_required_lib('os-brick'))
+    except errors.CinderlibError as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:
+        module.fail_json(msg='attach failed: %s: %s' % (
+            type(exc).__name__, exc), exception=traceback.format_exc())
+    module.exit_json(changed=changed, path=path)
+
+
+if __name__ == '__main__':
+    main()
