@@ -4,14 +4,14 @@
 # starts the local Ceph lab and the database servers that are not running,
 # runs the suites, and stops only what it started.
 #
-# Usage: scripts/test.sh [unit|functional|all]      (default: all)
+# Usage: scripts/test.sh [unit|functional|sanity|all]      (default: all)
 # Environment: CL_FTESTS_CFG=backends.yaml to validate other backends.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 suite=${1:-all}
-case "$suite" in unit|functional|all) ;; *)
-    echo "usage: scripts/test.sh [unit|functional|all]" >&2; exit 2 ;;
+case "$suite" in unit|functional|sanity|all) ;; *)
+    echo "usage: scripts/test.sh [unit|functional|sanity|all]" >&2; exit 2 ;;
 esac
 
 stage_start=$SECONDS
@@ -34,6 +34,13 @@ stage "python venv"
 venv=$(bash scripts/setup-venv.sh)
 pytest=("$venv/bin/python" -m pytest -p no:cacheprovider -q
         -W ignore::DeprecationWarning)
+
+if [ "$suite" = sanity ] || [ "$suite" = all ]; then
+    # ansible-test sanity, ansible-lint, changelog, galaxy, EE (issue 6).
+    stage "sanity gates"
+    bash scripts/sanity.sh
+    [ "$suite" = all ] || { stage "done"; exit 0; }
+fi
 
 stage "database servers"
 bash scripts/services.sh ensure postgresql mariadb redis
