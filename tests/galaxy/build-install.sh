@@ -68,5 +68,16 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderl
 print('[galaxy] %d core modules import from %s' % (len(names), root), file=sys.stderr)
 EOF
 )
+# Ansible finds the modules, and their documentation (with its fragments)
+# loads, from the installed copy alone.
+modules=()
+for f in "$installed"/plugins/modules/*.py; do
+    [ ! -e "$f" ] || modules+=("openstack.cinderlib.$(basename "$f" .py)")
+done
+if [ ${#modules[@]} -gt 0 ]; then
+    ANSIBLE_COLLECTIONS_PATH=$dest ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+        "$venv/bin/ansible-doc" -t module "${modules[@]}" > /dev/null
+    log "ansible-doc loads ${#modules[@]} modules from $installed"
+fi
 log "installed and checked: $installed"
 echo "$dest"
