@@ -264,8 +264,8 @@ class Resource(serialization.Serializable):
     def _manage(self, existing_ref, get_size, manage, size_field):
         """Bring a storage object under management as this resource.
 
-        The record is saved (status managing) only once the driver knows
-        the object, and removed if managing it fails.
+        The record is saved only once the driver knows the object, and
+        removed if managing it fails.
         """
         driver = self.backend.driver
         feature = 'managing existing %ss' % self.KIND
@@ -700,8 +700,9 @@ class Volume(Resource):
             raise errors.InvalidInput(
                 'volume %s: %r is snapshot %s, which is already managed'
                 % (self.id, existing_ref, owner.id))
-        snapshot = Snapshot(self, name=name, description=description, id=id,
-                            status='managing')
+        # Status creating while managed, as Cinder (snapshots have no
+        # 'managing' status).
+        snapshot = Snapshot(self, name=name, description=description, id=id)
         driver = self.backend.driver
         snapshot._manage(existing_ref,
                          driver.manage_existing_snapshot_get_size,

@@ -13,6 +13,7 @@ __metaclass__ = type
 from cinder import exception
 from cinder.db import api as db
 from cinder.volume import driver
+from cinder.volume import volume_utils
 from oslo_config import cfg
 
 STORAGE = {}    # backend name -> {'volumes': {name: size}, 'snapshots': {}}
@@ -128,3 +129,85 @@ class FakeDriver(driver.VolumeDriver):
     def validate_connector(self, connector):
         if 'host' not in connector:
             raise exception.InvalidConnectorException(missing='host')
+
+
+class ManageableFakeDriver(FakeDriver):
+    """FakeDriver with Cinder's manage-existing interface.
+
+    Like RBD, it renames what it manages to the Cinder name and knows
+    what Cinder manages from the ids it is given; ``report_managed=False``
+    makes it ignore them, as some drivers do.
+    """
+
+    report_managed = True
+
+    def _existing(self, existing_ref, table):
+        name = existing_ref.get('source-name')
+        if name not in self.store[table]:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref, reason='no such object')
+        return name
+
+    def manage_existing_get_size(self, volume, existing_ref):
+        self._maybe_fail('manage_existing_get_size')
+        return self.store['volumes'][self._existing(existing_ref, 'volumes')]
+
+    def manage_existing(self, volume, existing_ref):
+        self._maybe_fail('manage_existing')
+        old = self._existing(existing_ref, 'volumes')
+        self.store['volumes'][volume.name] = self.store['volumes'].pop(old)
+        for snap, owner in list(self.store['snapshots'].items()):
+            if owner == old:
+                self.store['snapshots'][snap] = volume.name
+        return {'provider_location': 'fake://%s' % volume.name}
+
+    def unmanage(self, volume):
+        self._maybe_fail('unmanage')
+
+    def manage_existing_snapshot_get_size(self, snapshot, existing_ref):
+        name = self._existing(existing_ref, 'snapshots')
+        if self.store['snapshots'][name] != snapshot.volume_name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref, reason='not of this volume')
+        return self.store['volumes'][snapshot.volume_name]
+
+    def manage_existing_snapshot(self, snapshot, existing_ref):
+        self._maybe_fail('manage_existing_snapshot')
+        old = self._existing(existing_ref, 'snapshots')
+        self.store['snapshots'][snapshot.name] = \
+            self.store['snapshots'].pop(old)
+
+    def unmanage_snapshot(self, snapshot):
+        self._maybe_fail('unmanage_snapshot')
+
+    def _listing(self, entries, cinder_ids, id_of, marker, limit, offset,
+                 sort_keys, sort_dirs):
+        for entry in entries:
+            cinder_id = id_of(entry['reference']['source-name'])
+            managed = self.report_managed and cinder_id in cinder_ids
+            entry.update(safe_to_manage=not managed, extra_info=None,
+                         reason_not_safe='already managed' if managed
+                         else None,
+                         cinder_id=cinder_id if managed else None)
+        return volume_utils.paginate_entries_list(
+            entries, marker, limit, offset, sort_keys, sort_dirs)
+
+    def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
+                               sort_keys, sort_dirs):
+        entries = [{'reference': {'source-name': name}, 'size': size}
+                   for name, size in self.store['volumes'].items()]
+        return self._listing(
+            entries, [v['id'] for v in cinder_volumes],
+            volume_utils.extract_id_from_volume_name, marker, limit, offset,
+            sort_keys, sort_dirs)
+
+    def get_manageable_snapshots(self, cinder_snapshots, marker, limit,
+                                 offset, sort_keys, sort_dirs):
+        entries = [{'reference': {'source-name': name},
+                    'size': self.store['volumes'].get(owner),
+                    'source_reference': {'source-name': owner}}
+                   for name, owner in self.store['snapshots'].items()]
+        return self._listing(
+            entries, [s['id'] for s in cinder_snapshots],
+            volume_utils.extract_id_from_snapshot_name, marker, limit,
+            offset, sort_keys, sort_dirs)

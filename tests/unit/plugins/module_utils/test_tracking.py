@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource tracking: lazy lists, caching, refresh, local_attach."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+
+from core_fixtures import backend, forget_live, library  # noqa: F401
+
+
+def seed_tracking_example(lvm_backend):
+    """The documentation's example, as written (its missing parenthesis
+    added)."""
+    # If volumes lazy loadable property was already loaded, refresh it
+    lvm_backend.refresh()
+
+    for vol in lvm_backend.volumes:
+        print('Volume %s is currently %s' % (vol.id, vol.status))
+
+        # Refresh volume's snapshots and connections if previously lazy loaded
+        vol.refresh()
+
+        for snap in vol.snapshots:
+            print('Snapshot %s for volume %s is currently %s' %
+                  (snap.id, snap.volume.id, snap.status))
+
+        for conn in vol.connections:
+            print('Connection from %s with ip %s to volume %s is %s' %
+                  (conn.connector_info['host'], conn.connector_info['ip'],
+                   conn.volume.id, conn.status))
+
+
+def test_seed_example_runs(backend, capsys):
+    volume = backend.create_volume(1)
+    snapshot = volume.create_snapshot()
+    volume.connect({'host': 'node1', 'ip': '192.0.2.10'})
+    backend.volumes         # loaded, so that refresh() reloads it
+    seed_tracking_example(backend)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        'Volume %s is currently in-use' % volume.id,
+        'Snapshot %s for volume %s is currently available' % (snapshot.id,
+                                                              volume.id),
+        'Connection from node1 with ip 192.0.2.10 to volume %s is attached'
+        % volume.id]
+    # The same from objects loaded from persistence only.
+    forget_live(volume, snapshot, *volume.connections)
+    del volume, snapshot
+    backend._volumes = None
+    seed_tracking_example(backend)
+    assert capsys.readouterr().out.splitlines() == out
+
+
+class CountingCalls(object):
+    def __init__(self, monkeypatch, persistence, *names):
+        self.calls = []
+        for name in names:
+            monkeypatch.setattr(persistence, name, self._counted(
+                name, getattr(persistence, name)))
+
+    def _counted(self, name, method):
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+        return call
+
+
+def test_lists_load_once_and_are_cached(backend, monkeypatch):
+    volume = backend.create_volume(1)
+    volume.create_snapshot()
+    forget_live(volume, *volume.snapshots)
+    del volume
+    counter = CountingCalls(monkeypatch, cl.Backend.persistence,
+                            'get_volumes', 'get_snapshots', 'get_connections')
+    assert backend._volumes is None
+    [volume] = backend.volumes
+    assert volume._snapshots is None and volume._connections is None
+    assert len(volume.snapshots) == 1 and volume.connections == []
+    for _ in range(3):
+        backend.volumes, volume.snapshots, volume.connections
+    assert counter.calls == ['get_volumes', 'get_snapshots',
+                             'get_connections']
+
+
+def test_refresh_sees_changes_made_elsewhere(backend):
+    volume = backend.create_volume(1, name='old')
+    backend.volumes
+    volume.snapshots
+    persistence = cl.Backend.persistence
+    # Another process renames it, adds a snapshot and a volume.
+    other = backend.create_volume(1)
+    record = persistence.get_volumes(volume_id=volume.id)[0]
+    record['name'] = record['data']['fields']['display_name'] = 'new'
+    persistence.set_volume(record)
+    snapshot = volume.create_snapshot()
+    volume._snapshots = [s for s in volume._snapshots if s is not snapshot]
+    backend._volumes.remove(other)
+    assert volume.name == 'old' and volume.snapshots == []
+    assert other not in backend.volumes
+    backend.refresh()
+    assert other in backend.volumes
+    assert volume.name == 'new'      # reloaded with the list
+    volume.refresh()
+    assert volume.snapshots == [snapshot]
+
+
+def test_refresh_of_a_forgotten_resource(backend):
+    volume = backend.create_volume(1)
+    cl.Backend.persistence.delete_volume(volume.id)
+    with pytest.raises(cl.errors.NotFound, match='no longer exists'):
+        volume.refresh()
+
+
+def test_snapshot_and_connection_refresh(backend):
+    volume = backend.create_volume(1)
+    snapshot = volume.create_snapshot(name='s')
+    connection = volume.connect({'host': 'n1'})
+    persistence = cl.Backend.persistence
+    record = persistence.get_snapshots(snapshot_id=snapshot.id)[0]
+    record['data']['fields']['display_name'] = 'renamed'
+    persistence.set_snapshot(record)
+    record = persistence.get_connections(connection_id=connection.id)[0]
+    record['data']['fields']['mountpoint'] = '/mnt/x'
+    persistence.set_connection(record)
+    snapshot.refresh()
+    connection.refresh()
+    assert snapshot.name == 'renamed'
+    assert connection.mountpoint == '/mnt/x'
+
+
+class FakeBrick(object):
+    def connect_volume(self, data):
+        return {'path': '/dev/fake0', 'type': 'block'}
+
+    def disconnect_volume(self, data, device, force=False,
+                          ignore_errors=False):
+        pass
+
+
+def test_local_attach_is_kept_in_memory(backend, monkeypatch):
+    monkeypatch.setattr(cl.Connection, '_brick_connector',
+                        lambda self: FakeBrick())
+    volume = backend.create_volume(1)
+    connection = volume.connect({'host': 'n1'}).attach()
+    assert volume.local_attach is connection
+    assert connection.path == '/dev/fake0'
+    volume.refresh()
+    backend.refresh()
+    assert volume.local_attach is connection
+    # Only in memory: the object another process loads does not have it.
+    forget_live(volume, connection)
+    assert cl.Volume.get_by_id(volume.id).local_attach is None
+    connection.detach()
+    assert volume.local_attach is None
