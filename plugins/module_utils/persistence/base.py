@@ -42,7 +42,14 @@ class PersistenceDriverBase(object):
 
     Subclasses receive the ``persistence_config`` entries (all but
     ``storage``) as keyword arguments, and implement every method below that
-    raises NotImplementedError.
+    raises NotImplementedError: ``get_volumes``, ``get_snapshots``,
+    ``get_connections``, ``get_key_values``, ``set_volume``,
+    ``set_snapshot``, ``set_connection``, ``set_key_value``,
+    ``delete_volume``, ``delete_snapshot``, ``delete_connection`` and
+    ``delete_key_value``.  ``db`` (what drivers see as Cinder's database),
+    ``describe`` and ``close`` have working defaults.  The conformance suite
+    (tests/unit/plugins/module_utils/persistence_conformance.py) checks a
+    plugin against this contract.
     """
 
     def __init__(self, **kwargs):

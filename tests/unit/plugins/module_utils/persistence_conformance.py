@@ -2,8 +2,20 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The behaviour every persistence plugin must have.
 
-A plugin author subclasses PersistenceConformance and provides a
-``plugin`` fixture returning a fresh, empty plugin instance.
+Reusable for third-party plugins: copy this file next to your tests (or
+put its directory on sys.path), subclass PersistenceConformance in a
+pytest module and give it a ``plugin`` fixture returning a fresh, empty
+plugin instance::
+
+    from persistence_conformance import PersistenceConformance
+
+    class TestMyPlugin(PersistenceConformance):
+        @pytest.fixture
+        def plugin(self):
+            return MyPlugin(location='...')
+
+test_persistence_plugins.py does exactly this for a plugin written from
+the base class alone.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -110,3 +122,8 @@ class PersistenceConformance(object):
 
     def test_describe_has_no_password(self, plugin):
         assert 'secretpw' not in plugin.describe()
+
+    def test_serves_driver_db_calls(self, plugin):
+        # What drivers call as cinder.db.api, served from this plugin.
+        assert callable(plugin.db.volume_get)
+        assert plugin.db is plugin.db
