@@ -64,11 +64,26 @@ def suite_option(name, key):
             return entry.get(key)
 
 
+# Ids of the volumes and snapshots this session saved.  Others may use the
+# same pool at the same time: the empty check looks at our images only.
+SESSION_IDS = set()
+
+
+def _remember_saved_ids():
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
+
+    def remembering(resource, save=resources.Resource._save):
+        SESSION_IDS.add(resource.id)
+        save(resource)
+    resources.Volume._save = resources.Snapshot._save = remembering
+
+
 def pytest_sessionstart(session):
     setup = dict(CONFIG.get('setup') or {})
     setup.setdefault('file_locks_path', TMP)
     setup['persistence_config'] = {'storage': 'db', 'connection': DB_URL}
     cl.setup(**setup)
+    _remember_saved_ids()
 
 
 @pytest.fixture(scope='session', params=BACKEND_NAMES)
@@ -87,9 +102,11 @@ def backend_leftovers(backend):
         with rbd_driver.RADOSClient(driver) as client:
             proxy = driver.RBDProxy()
             # Images the driver moved to the trash are leftovers too.
-            return sorted(proxy.list(client.ioctx)) + sorted(
+            names = sorted(proxy.list(client.ioctx)) + sorted(
                 'trash:' + entry['name']
                 for entry in proxy.trash_list(client.ioctx))
+        return [name for name in names
+                if any(saved in name for saved in SESSION_IDS)]
     return []
 
 
