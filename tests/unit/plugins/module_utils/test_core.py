@@ -18,26 +18,7 @@ import pytest
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime
 
-DRIVER = 'fake_driver.FakeDriver'
-
-
-@pytest.fixture(scope='module', autouse=True)
-def library(tmp_path_factory):
-    if cl.Backend._settings is None:
-        cl.setup(file_locks_path=str(tmp_path_factory.mktemp('locks')),
-                 persistence_config={'storage': 'memory_db'},
-                 fake_capacity_gb=50)
-
-
-@pytest.fixture
-def backend(request):
-    name = 'b-' + request.node.name.replace('[', '-').rstrip(']')
-    return cl.Backend(name, volume_driver=DRIVER, fake_password='s3cret')
-
-
-def store(backend):
-    import fake_driver
-    return fake_driver.STORAGE[backend.id]
+from core_fixtures import DRIVER, backend, library, store  # noqa: F401
 
 
 def test_setup_after_other_calls_is_an_error(backend):

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resource tracking: lazy lists, caching, refresh, local_attach."""
+"""Resource tracking: lazy lists, caching, refresh, local_attach.
+
+The documentation's example runs in tests/functional/test_tracking.py.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -10,49 +13,6 @@ import pytest
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
 from core_fixtures import backend, forget_live, library  # noqa: F401
-
-
-def seed_tracking_example(lvm_backend):
-    """The documentation's example, as written (its missing parenthesis
-    added)."""
-    # If volumes lazy loadable property was already loaded, refresh it
-    lvm_backend.refresh()
-
-    for vol in lvm_backend.volumes:
-        print('Volume %s is currently %s' % (vol.id, vol.status))
-
-        # Refresh volume's snapshots and connections if previously lazy loaded
-        vol.refresh()
-
-        for snap in vol.snapshots:
-            print('Snapshot %s for volume %s is currently %s' %
-                  (snap.id, snap.volume.id, snap.status))
-
-        for conn in vol.connections:
-            print('Connection from %s with ip %s to volume %s is %s' %
-                  (conn.connector_info['host'], conn.connector_info['ip'],
-                   conn.volume.id, conn.status))
-
-
-def test_seed_example_runs(backend, capsys):
-    volume = backend.create_volume(1)
-    snapshot = volume.create_snapshot()
-    volume.connect({'host': 'node1', 'ip': '192.0.2.10'})
-    backend.volumes         # loaded, so that refresh() reloads it
-    seed_tracking_example(backend)
-    out = capsys.readouterr().out.splitlines()
-    assert out == [
-        'Volume %s is currently in-use' % volume.id,
-        'Snapshot %s for volume %s is currently available' % (snapshot.id,
-                                                              volume.id),
-        'Connection from node1 with ip 192.0.2.10 to volume %s is attached'
-        % volume.id]
-    # The same from objects loaded from persistence only.
-    forget_live(volume, snapshot, *volume.connections)
-    del volume, snapshot
-    backend._volumes = None
-    seed_tracking_example(backend)
-    assert capsys.readouterr().out.splitlines() == out
 
 
 class CountingCalls(object):
