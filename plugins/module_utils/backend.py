@@ -461,6 +461,10 @@ class Backend(serialization.Serializable):
 class MissingBackend(object):
     """Stands for a backend not set up here (fail_on_missing_backend=False)."""
 
+    _volumes = None
+    _track = Backend._track
+    _untrack = Backend._untrack
+
     def __init__(self, name):
         self.id = self.volume_backend_name = name
 

@@ -246,3 +246,22 @@ def test_without_backend_info_the_backend_must_be_set_up(tmp_path):
     assert "backend 'selfcontained' is not set up" in run_child(
         tmp_path, False, data)
 
+
+
+def test_loading_for_a_backend_not_set_up(backend, monkeypatch):
+    monkeypatch.setattr(cl.Backend.settings(), 'fail_on_missing_backend',
+                        False)
+    volume = backend.create_volume(1)
+    data = volume.json
+    data['backend'] = {'volume_backend_name': 'elsewhere'}
+    forget_live(volume)
+    loaded = cl.load(data)
+    assert loaded.backend.id == 'elsewhere'
+    assert loaded.to_dict()['backend'] == 'elsewhere'
+    elsewhere = cl.Backend.load({
+        'class': 'Backend', 'version': 1, 'backend': loaded.backend.config,
+        'volumes': [loaded._body(False)]})
+    assert elsewhere.id == 'elsewhere'
+    with pytest.raises(cl.errors.NotFound, match='not set up in this '
+                                                 'process'):
+        loaded.extend(2)
