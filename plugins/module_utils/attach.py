@@ -11,7 +11,9 @@ in the connection info.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import os
+import re
 import socket
 import sys
 
@@ -109,26 +111,41 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
     paths os-brick expects for it, so it is never attached twice.
     """
     protocol, data = _connection_data(connection)
+    masked = sorted(key for key, value in data.items()
+                    if value == records.MASK)
+    if state == 'present' and masked:
+        raise errors.InvalidInput(
+            'connection.conn_info.data.%s is masked; run cl_connection '
+            'with include_secrets: true (and no_log: true) to pass the '
+            'credentials this attach needs' % masked[0])
     brick = brick_connector(protocol, root_helper, use_multipath)
     setup_privsep(root_helper)
-    attached = [path for path in brick.get_volume_paths(data)
-                if os.path.exists(path)]
-    if state == 'present':
-        if attached:
-            return False, attached[0]
-        masked = sorted(key for key, value in data.items()
-                        if value == records.MASK)
-        if masked:
-            raise errors.InvalidInput(
-                'connection.conn_info.data.%s is masked; run cl_connection '
-                'with include_secrets: true (and no_log: true) to pass the '
-                'credentials this attach needs' % masked[0])
-        if check_mode:
-            return True, None
-        device = brick.connect_volume(data)
-        return True, device.get('path')
-    if not attached:
-        return False, None
-    if not check_mode:
-        brick.disconnect_volume(data, {'path': attached[0]})
-    return True, attached[0]
+    with _initiator_tools(protocol):
+        attached = [path for path in brick.get_volume_paths(data)
+                    if os.path.exists(path)]
+        if state == 'present':
+            if attached:
+                return False, attached[0]
+            if check_mode:
+                return True, None
+            return True, brick.connect_volume(data).get('path')
+        if not attached:
+            return False, None
+        if not check_mode:
+            brick.disconnect_volume(data, {'path': attached[0]})
+        return True, attached[0]
+
+
+@contextlib.contextmanager
+def _initiator_tools(protocol):
+    """Name the missing initiator command instead of os-brick's error."""
+    try:
+        yield
+    except Exception as exc:
+        missing = re.search(r"No such file or directory: '([^']+)'", str(exc))
+        if not missing:
+            raise
+        raise errors.InvalidConfiguration(
+            '%s is not installed on this node; install the initiator tools '
+            'for %s volumes (for iSCSI, the open-iscsi package)' % (
+                missing.group(1), protocol))

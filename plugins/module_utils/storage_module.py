@@ -157,7 +157,11 @@ class StorageModule(object):
             if config.get('storage') in ('db', 'memory_db'):
                 self.require('sqlalchemy')
             from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
-            self._persistence = persistence.setup(config)
+            try:
+                self._persistence = persistence.setup(config)
+            except errors.CinderlibError as exc:
+                self.fail('%s: %s' % ('persistence' if self.params[
+                    'persistence'] else 'db_url', exc))
         return self._persistence
 
     # Backend -------------------------------------------------------------

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The modules' integration tests: `ansible-test integration --local` on a
+# copy of the collection in an ansible_collections/ tree, against the local
+# Ceph lab (Cinder's RBD driver), with SQLite and PostgreSQL persistence.
+#
+# Usage: scripts/integration.sh [TARGET...]     (default: every target)
+# Expects the Ceph lab running and PostgreSQL reachable (scripts/test.sh
+# takes care of both); CL_TEST_PG_URL names the PostgreSQL database.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+# shellcheck source=scripts/lib/collection-tree.sh
+. scripts/lib/collection-tree.sh
+
+venv=$(bash scripts/setup-venv.sh)
+tree=$repo/.build/integration/ansible_collections/openstack/cinderlib
+eval "$(bash scripts/ceph-lab.sh env)"
+if [ -z "${CL_TEST_PG_URL:-}" ]; then
+    bash scripts/services.sh ensure postgresql >&2
+    bash scripts/services.sh createdb cinderlib_it >&2
+    eval "$(bash scripts/services.sh urls cinderlib_it)"
+fi
+
+sync_tree "$tree"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# What the targets need to know about this machine.
+cat > "$tree/tests/integration/integration_config.yml" <<YAML
+cl_backend:
+  volume_backend_name: it-ceph
+  volume_driver: cinder.volume.drivers.rbd.RBDDriver
+  rbd_pool: $CL_CEPH_POOL
+  rbd_user: $CL_CEPH_USER
+  rbd_ceph_conf: $CL_CEPH_CONF
+  rbd_keyring_conf: $CL_CEPH_KEYRING
+cl_work_dir: $work
+cl_db_url: sqlite:///$work/cinderlib.sqlite
+cl_pg_url: $CL_TEST_PG_URL
+cl_rbd: rbd -c $CL_CEPH_CONF --id $CL_CEPH_USER --keyring $CL_CEPH_KEYRING -p $CL_CEPH_POOL
+YAML
+cd "$tree"
+PATH=$venv/bin:$PATH "$venv/bin/ansible-test" integration --local \
+    --python "$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+    --color no "$@"
