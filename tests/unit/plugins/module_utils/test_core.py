@@ -18,7 +18,7 @@ import pytest
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime
 
-from core_fixtures import DRIVER, backend, library, store  # noqa: F401
+from core_helpers import DRIVER, store
 
 
 def test_setup_after_other_calls_is_an_error(backend):

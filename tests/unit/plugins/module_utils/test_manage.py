@@ -14,8 +14,7 @@ import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
-from core_fixtures import (  # noqa: F401 (fixtures)
-    backend, library, manageable, persistence_state, store, unchanged)
+from core_helpers import persistence_state, store
 
 
 def existing(backend, name='legacy', size=3, snapshot=None):

@@ -17,7 +17,7 @@ import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
-from core_fixtures import backend, forget_live, library  # noqa: F401
+from core_helpers import forget_live
 
 TARGETS = {'sqlite': None, 'postgresql': os.environ.get('CL_TEST_PG_URL'),
            'mariadb': os.environ.get('CL_TEST_MYSQL_URL')}

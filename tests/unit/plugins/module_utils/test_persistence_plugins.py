@@ -15,7 +15,6 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base, dbms, memory
 
-from core_fixtures import backend, library  # noqa: F401 (fixtures)
 from persistence_conformance import PersistenceConformance
 
 # What the cinderlib documentation says a plugin implements.

@@ -14,8 +14,7 @@ import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
-from core_fixtures import (  # noqa: F401 (fixtures)
-    backend, forget_live, library, persistence_state, unchanged)
+from core_helpers import forget_live, persistence_state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -226,7 +225,7 @@ else:
 def run_child(tmp_path, all_info, data=None):
     code = CHILD % {'here': HERE, 'locks': str(tmp_path), 'data': data,
                     'all_info': all_info}
-    result = subprocess.run([sys.executable, '-c', code],
+    result = subprocess.run([sys.executable, '-c', code], check=False,
                             capture_output=True, text=True, timeout=120)
     return result.stdout.strip().splitlines()[-1] if \
         result.returncode == 0 else result.stderr.strip().splitlines()[-1]
@@ -245,7 +244,6 @@ def test_without_backend_info_the_backend_must_be_set_up(tmp_path):
     assert 's3cret' not in data
     assert "backend 'selfcontained' is not set up" in run_child(
         tmp_path, False, data)
-
 
 
 def test_loading_for_a_backend_not_set_up(backend, monkeypatch):

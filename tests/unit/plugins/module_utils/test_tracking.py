@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
-from core_fixtures import backend, forget_live, library  # noqa: F401
+from core_helpers import forget_live
 
 
 class CountingCalls(object):
@@ -40,8 +40,9 @@ def test_lists_load_once_and_are_cached(backend, monkeypatch):
     [volume] = backend.volumes
     assert volume._snapshots is None and volume._connections is None
     assert len(volume.snapshots) == 1 and volume.connections == []
-    for _ in range(3):
-        backend.volumes, volume.snapshots, volume.connections
+    for again in range(3):
+        assert (len(backend.volumes), len(volume.snapshots),
+                volume.connections) == (1, 1, [])
     assert counter.calls == ['get_volumes', 'get_snapshots',
                              'get_connections']
 
