@@ -280,8 +280,9 @@ class Backend(serialization.Serializable):
 
     @classmethod
     def from_config(cls, config):
-        """The backend a serialized ``config`` names, set up from it when
-        it holds the whole configuration (output_all_backend_info)."""
+        """The backend a serialized ``config`` names: the one set up here
+        under that name, else one set up from ``config`` when it holds the
+        whole configuration (output_all_backend_info)."""
         name = config['volume_backend_name']
         if name not in cls.backends and set(config) - {'volume_backend_name'}:
             return cls(**config)
@@ -321,6 +322,9 @@ class Backend(serialization.Serializable):
 
     @property
     def config(self):
+        """What serialization writes: the name only, unless
+        output_all_backend_info (then every option, passwords included, as
+        a self-contained file needs them)."""
         if self.settings().output_all_backend_info:
             config = dict(self._driver_cfg)
             config['volume_backend_name'] = self._name

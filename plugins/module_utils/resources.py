@@ -227,7 +227,7 @@ class Resource(serialization.Serializable):
         self._reload(records[0])
 
     def _check_exists(self):
-        if self._ovo.deleted:
+        if self._ovo.obj_attr_is_set('deleted') and self._ovo.deleted:
             raise errors.InvalidInput(
                 '%s %s was deleted or unmanaged; it cannot be used any more'
                 % (self.KIND, self.id))
