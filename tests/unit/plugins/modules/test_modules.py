@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The modules run as Ansible runs them: one process per task, the fake
+driver behind them, a SQLite file between tasks.
+
+Each run is traced with ``-X importtime``, so the tests see which tasks
+loaded Cinder or SQLAlchemy: a task that changes nothing must load neither.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODULES = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..',
+                                        'plugins', 'modules'))
+FAKE_DRIVER_DIR = os.path.join(os.path.dirname(HERE), 'module_utils')
+PASSWORD = 'fake-Pa55word'
+
+
+class Result(dict):
+    imported = ()
+
+    def loaded(self, package):
+        return any(name == package or name.startswith(package + '.')
+                   for name in self.imported)
+
+
+def run(module, tmp_path, check_mode=False, diff=False, **args):
+    args.setdefault('backend', {
+        'volume_backend_name': 'unit', 'volume_driver': 'fake_driver.FakeDriver',
+        'fake_password': PASSWORD})
+    args.setdefault('db_url', 'sqlite:///%s' % (tmp_path / 'db.sqlite'))
+    args.setdefault('lock_path', str(tmp_path / 'locks'))
+    if module == 'cl_attach':
+        for key in ('backend', 'db_url', 'lock_path'):
+            args.pop(key)
+    args['_ansible_check_mode'] = check_mode
+    args['_ansible_diff'] = diff
+    args_file = tmp_path / 'args.json'
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
+    env = dict(os.environ, PYTHONPATH=FAKE_DRIVER_DIR)
+    proc = subprocess.run(
+        [sys.executable, '-X', 'importtime',
+         os.path.join(MODULES, module + '.py'), str(args_file)],
+        capture_output=True, text=True, env=env, timeout=120)
+    try:
+        result = Result(json.loads(proc.stdout))
+    except ValueError:
+        raise AssertionError('%s printed no JSON: %s\n%s' % (
+            module, proc.stdout, proc.stderr[-3000:]))
+    result.imported = [line.split('|')[-1].strip()
+                       for line in proc.stderr.splitlines()
+                       if line.startswith('import time:')]
+    result.stdout = proc.stdout
+    return result
+
+
+@pytest.fixture
+def volume(tmp_path):
+    created = run('cl_volume', tmp_path, name='v1', size=1,
+                  description='first', metadata={'k': 'v'})
+    assert created['changed'], created
+    return created['volume']
+
+
+def test_no_change_loads_neither_cinder_nor_sqlalchemy(tmp_path, volume):
+    again = run('cl_volume', tmp_path, name='v1', size=1,
+                description='first', metadata={'k': 'v'})
+    assert again['changed'] is False
+    assert again['volume'] == volume
+    assert not again.loaded('cinder')
+    assert not again.loaded('sqlalchemy')
+
+
+def test_creation_loaded_cinder(tmp_path):
+    created = run('cl_volume', tmp_path, name='v1', size=1)
+    assert created.loaded('cinder') and created.loaded('sqlalchemy')
+    assert created['volume']['status'] == 'available'
+
+
+def test_check_mode_create_changes_nothing(tmp_path):
+    planned = run('cl_volume', tmp_path, check_mode=True, diff=True,
+                  name='v1', size=2)
+    assert planned['changed'] is True
+    assert planned['diff'] == {'before': {}, 'after': planned['volume']}
+    assert planned['volume']['size'] == 2
+    assert not (tmp_path / 'db.sqlite').exists()
+    assert not planned.loaded('cinder')
+
+
+def test_check_mode_grow_plans_without_driver(tmp_path, volume):
+    planned = run('cl_volume', tmp_path, check_mode=True, diff=True,
+                  name='v1', size=3, description='second')
+    assert planned['changed'] is True
+    assert planned['diff']['before']['size'] == 1
+    assert planned['diff']['after']['size'] == 3
+    assert planned['diff']['after']['description'] == 'second'
+    assert not planned.loaded('cinder')
+    unchanged = run('cl_volume', tmp_path, name='v1')
+    assert unchanged['volume'] == volume
+
+
+def test_grow_and_relabel(tmp_path, volume):
+    grown = run('cl_volume', tmp_path, diff=True, name='v1', size=2,
+                metadata={'k': 'w'})
+    assert grown['changed'] is True
+    assert grown['volume']['size'] == 2
+    assert grown['volume']['metadata'] == {'k': 'w'}
+    assert grown['volume']['description'] == 'first'
+
+
+def test_relabel_alone_needs_no_driver(tmp_path, volume):
+    relabelled = run('cl_volume', tmp_path, name='v1', description='other')
+    assert relabelled['changed'] is True
+    assert relabelled['volume']['description'] == 'other'
+    assert not relabelled.loaded('cinder')
+
+
+def test_rename_by_id(tmp_path, volume):
+    renamed = run('cl_volume', tmp_path, id=volume['id'], name='v2')
+    assert renamed['changed'] and renamed['volume']['name'] == 'v2'
+    assert run('cl_volume', tmp_path, name='v2')['volume']['id'] == \
+        volume['id']
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'size': 0}, 'size must be a whole number of GiB'),
+    ({}, 'size is required'),
+    ({'size': 1, 'backend': {'volume_driver': 'x'}}, 'volume_backend_name'),
+    ({'size': 1, 'backend': {'volume_backend_name': 'x'}}, 'volume_driver'),
+    ({'size': 1, 'source_volume': 'nosuch'}, 'source_volume nosuch'),
+    ({'size': 1, 'db_url': 'nosuch://'}, 'db_url'),
+    ({'size': 1, 'backend': {'volume_backend_name': 'x',
+                             'volume_driver': 'no.such.Driver'}},
+     'no.such.Driver'),
+])
+def test_bad_input_fails_clearly(tmp_path, args, message):
+    result = run('cl_volume', tmp_path, name='bad', **args)
+    assert result.get('failed'), result
+    assert message in result['msg']
+    assert 'Traceback' not in result['msg']
+    assert not (tmp_path / 'db.sqlite').exists() or not sqlite3.connect(
+        str(tmp_path / 'db.sqlite')).execute(
+            'SELECT count(*) FROM cl_volumes').fetchone()[0]
+
+
+def test_shrink_refused_without_driver(tmp_path, volume):
+    assert run('cl_volume', tmp_path, name='v1', size=2)['changed']
+    shrink = run('cl_volume', tmp_path, name='v1', size=1)
+    assert shrink['failed'] and 'shrinking' in shrink['msg']
+    assert not shrink.loaded('cinder')
+    assert run('cl_volume', tmp_path, name='v1')['volume']['size'] == 2
+
+
+def test_absent_with_snapshot_needs_cascade(tmp_path, volume):
+    snap = run('cl_snapshot', tmp_path, volume='v1', name='s1')
+    assert snap['changed'] and snap['snapshot']['status'] == 'available'
+    assert run('cl_snapshot', tmp_path, volume='v1',
+               name='s1')['changed'] is False
+    refused = run('cl_volume', tmp_path, name='v1', state='absent')
+    assert refused['failed'] and 's1' in refused['msg'] and \
+        'cascade' in refused['msg']
+    assert not refused.loaded('cinder')
+    deleted = run('cl_volume', tmp_path, name='v1', state='absent',
+                  cascade=True)
+    assert deleted['changed'] is True
+    assert run('cl_volume', tmp_path, name='v1',
+               state='absent')['changed'] is False
+    facts = run('cl_backend_facts', tmp_path, stats=False)
+    assert facts['backend']['volumes'] == []
+    assert facts['backend']['snapshots'] == []
+
+
+def test_connection_masks_credentials(tmp_path, volume):
+    connector = {'host': 'node1', 'initiator': 'iqn.2026-11.test:node1'}
+    conn = run('cl_connection', tmp_path, volume='v1', connector=connector)
+    assert conn['changed'] is True
+    assert conn['connection']['conn_info']['data'].get(
+        'keyring', '********') == '********'
+    again = run('cl_connection', tmp_path, volume='v1', connector=connector)
+    assert again['changed'] is False and not again.loaded('cinder')
+    secret = run('cl_connection', tmp_path, volume='v1', connector=connector,
+                 include_secrets=True)
+    assert secret['connection']['conn_info']['data']['keyring'] == \
+        'SECRETKEY'
+    other = run('cl_connection', tmp_path, volume='v1',
+                connector={'host': 'node2'})
+    assert other['failed'] and 'node1' in other['msg']
+    assert run('cl_connection', tmp_path, volume='v1', connector=connector,
+               state='absent')['changed'] is True
+    assert run('cl_volume', tmp_path, name='v1')['volume']['status'] == \
+        'available'
+
+
+def test_credentials_never_printed(tmp_path):
+    url = 'postgresql+psycopg://u:%s@127.0.0.1:1/nodb' % PASSWORD
+    failed = run('cl_volume', tmp_path, name='v1', size=1, db_url=url)
+    assert failed['failed']
+    assert PASSWORD not in failed.stdout
+    created = run('cl_volume', tmp_path, name='v1', size=1)
+    assert PASSWORD not in created.stdout
+    with open(str(tmp_path / 'db.sqlite'), 'rb') as db_file:
+        assert PASSWORD.encode() not in db_file.read()
+
+
+def test_stats_saved_then_reused_without_driver(tmp_path):
+    fresh = run('cl_backend_facts', tmp_path, refresh=True)
+    assert fresh['backend']['pools'] == ['pool0']
+    assert fresh['backend']['driver_version'] == '1.0.0'
+    saved = run('cl_backend_facts', tmp_path)
+    assert saved['backend']['stats_updated_at'] == \
+        fresh['backend']['stats_updated_at']
+    assert not saved.loaded('cinder')
+
+
+def test_attach_refuses_masked_credentials(tmp_path):
+    result = run('cl_attach', tmp_path, connection={
+        'protocol': 'iscsi', 'conn_info': {
+            'driver_volume_type': 'iscsi',
+            'data': {'auth_password': '********'}}})
+    assert result['failed'] and 'include_secrets' in result['msg']
+    assert not result.loaded('cinder')
