@@ -261,6 +261,17 @@ class Resource(serialization.Serializable):
         getattr(_persistence(), 'delete_' + self.KIND)(self.id)
         type(self)._live.pop(self.id, None)
 
+    def _ended(self):
+        """Deleted or unmanaged: forgotten, and no longer usable."""
+        self._forget()
+        self._ovo.status = 'deleted'
+        self._ovo.deleted = True
+        self._ovo.deleted_at = _now()
+        self._untrack()
+
+    def _untrack(self):
+        """Leave the list of the object that holds this one."""
+
     def _manage(self, existing_ref, get_size, manage, size_field):
         """Bring a storage object under management as this resource.
 
@@ -612,12 +623,7 @@ class Volume(Resource):
                 'volume %s has %d snapshot(s); %s them before %s the volume'
                 % (self.id, len(self.snapshots), snapshot_fix, doing))
 
-    def _ended(self):
-        """Deleted or unmanaged: forgotten, and no longer usable."""
-        self._forget()
-        self._ovo.status = 'deleted'
-        self._ovo.deleted = True
-        self._ovo.deleted_at = _now()
+    def _untrack(self):
         self.backend._untrack(self)
 
     def delete(self):
@@ -866,12 +872,7 @@ class Snapshot(Resource):
         self._set_status('available')
         return self
 
-    def _ended(self):
-        """Deleted or unmanaged: forgotten, and no longer usable."""
-        self._forget()
-        self._ovo.status = 'deleted'
-        self._ovo.deleted = True
-        self._ovo.deleted_at = _now()
+    def _untrack(self):
         volume = self._volume
         if volume._snapshots is not None:
             volume._snapshots = [s for s in volume._snapshots
