@@ -14,6 +14,8 @@ __metaclass__ = type
 import contextlib
 import os
 import re
+import shlex
+import shutil
 import socket
 import sys
 
@@ -31,24 +33,40 @@ def _brick():
     return connector
 
 
-def setup_privsep(root_helper, extra_contexts=()):
-    """Make os-brick's privileged calls work for this user.
+def privsep_helper_command(root_helper):
+    """How a user who is not root starts privsep's daemon: ``root_helper``
+    and the privsep-helper beside this interpreter (a virtualenv's bin/) or
+    on PATH; None when one of them is missing."""
+    helper = os.path.join(os.path.dirname(sys.executable), 'privsep-helper')
+    if not os.access(helper, os.X_OK):
+        helper = shutil.which('privsep-helper')
+    words = shlex.split(root_helper or '')
+    if not helper or not words or not shutil.which(words[0]):
+        return None
+    return '%s %s' % (root_helper, helper)
 
-    As root they run in this process; otherwise through ``root_helper``
-    and the privsep-helper installed beside this interpreter.
+
+def setup_privsep(root_helper, extra_contexts=()):
+    """Make os-brick's (and the drivers') privileged calls work for this user.
+
+    As root they run in this process.  Otherwise a privsep daemon started
+    through ``root_helper`` runs them, on the first such call; when there
+    is no usable root helper (see privsep_helper_command) they run in this
+    process too, unprivileged: a call that needs no root (such as reading
+    a file this user may read) works, one that does fails with its own
+    permission error rather than with a helper that cannot start.
     """
     import os_brick.privileged
     contexts = [os_brick.privileged.default] + list(extra_contexts)
     hide = getattr(os_brick.privileged, 'brick_privsep_hide_output', None)
     if hide is not None:
         contexts.append(hide)
-    if os.geteuid() == 0:
+    helper = None if os.geteuid() == 0 else privsep_helper_command(root_helper)
+    if helper is None:
         for pctxt in contexts:
             pctxt.set_client_mode(False)
         return
     from oslo_config import cfg
-    helper = '%s %s' % (root_helper, os.path.join(
-        os.path.dirname(sys.executable), 'privsep-helper'))
     for pctxt in contexts:
         cfg.CONF.set_override('helper_command', helper,
                               group=pctxt.cfg_section)

@@ -214,6 +214,11 @@ def _dispatch(name):
     return call
 
 
+def db_api_function(name):
+    """What cinder.db.api.<name> is in this process."""
+    return _dispatch(name) if hasattr(DriverDB, name) else _unserved(name)
+
+
 def install(runtime):
     """Serve cinder.db.api from our persistence, in this whole process."""
     if _installed:
@@ -228,10 +233,7 @@ def install(runtime):
         params = list(inspect.signature(func).parameters)
         if not params or params[0] != 'context':
             continue
-        if hasattr(DriverDB, name):
-            setattr(db_api, name, _dispatch(name))
-        else:
-            setattr(db_api, name, _unserved(name))
+        setattr(db_api, name, db_api_function(name))
 
     # Versioned objects fetch by id through db.get_by_id and build from ORM
     # rows; ours are already objects, so answer those class methods directly.

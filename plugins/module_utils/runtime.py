@@ -64,6 +64,8 @@ class Runtime(object):
             os.environ['PATH'] = bin_dir + os.pathsep + path
         try:
             from oslo_config import cfg
+            from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
+            cinder_standins.install()
             from cinder import objects
             objects.register_all()
             from cinder import context
