@@ -2,7 +2,14 @@
 # Performance figures (printed, not asserted): the core on the Ceph lab
 # against raw librbd, start-up time and memory.  Starts the lab if needed
 # and stops it again if it started it.
+#   scripts/benchmark.sh           everything
+#   scripts/benchmark.sh startup   only process start to ready Backend
 set -euo pipefail
+case "${1:-all}" in
+    all) bench=core_vs_librbd.py ;;
+    startup) bench=startup.py ;;
+    *) echo "usage: $0 [all|startup]" >&2; exit 2 ;;
+esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 venv=$(bash scripts/setup-venv.sh)
@@ -14,4 +21,4 @@ fi
 trap '[ "$started" = 1 ] && bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/ceph-lab.sh env)"
 export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
-"$venv/bin/python" tests/benchmark/core_vs_librbd.py
+"$venv/bin/python" "tests/benchmark/$bench"

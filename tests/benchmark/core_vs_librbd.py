@@ -13,22 +13,20 @@ import json
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import time
 import uuid
+
+import startup
 
 ROUNDS = int(os.environ.get('CL_BENCH_ROUNDS', '5'))
 CEPH = {k: os.environ['CL_CEPH_' + k.upper()]
         for k in ('conf', 'keyring', 'pool', 'user')}
-UPSTREAM = {'ratio': 3.2, 'ready_s': 1.48, 'rss_mib': 176}
+UPSTREAM = {'ratio': 3.2, 'rss_mib': 176}
 OPS = ('stats', 'create', 'extend', 'connect', 'disconnect', 'snapshot',
        'volume from snapshot', 'clone', 'delete clone',
        'delete volume from snapshot', 'delete snapshot', 'delete volume')
 
-BACKEND = dict(volume_driver='cinder.volume.drivers.rbd.RBDDriver',
-               rbd_user=CEPH['user'], rbd_pool=CEPH['pool'],
-               rbd_ceph_conf=CEPH['conf'], rbd_keyring_conf=CEPH['keyring'])
+BACKEND = startup.rbd_backend()
 
 
 def timed(times, name, func, *args, **kwargs):
@@ -105,37 +103,11 @@ def librbd_lifecycle(cluster, ioctx, times):
     timed(times, 'delete volume', proxy.remove, ioctx, name)
 
 
-READY_CHILD = r'''
-import sys, time, json, resource
-t0 = float(sys.argv[1])
-from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-cl.setup(file_locks_path=sys.argv[3], persistence_config={'storage': 'db',
-         'connection': 'sqlite:///' + sys.argv[3] + '/bench.sqlite'})
-backend = cl.Backend('ceph', **json.loads(sys.argv[2]))
-ready = time.time() - t0
-print(json.dumps({'ready': ready,
-                  'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
-'''
-
-
-def startup(locks):
-    readies, rss = [], []
-    for _round in range(ROUNDS):
-        out = subprocess.run(
-            [sys.executable, '-c', READY_CHILD, repr(time.time()),
-             json.dumps(BACKEND), locks], check=True, capture_output=True,
-            text=True).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-        readies.append(result['ready'])
-        rss.append(result['rss_mib'])
-    return readies, rss
-
-
 def main():
     import rados
     locks = os.environ.get('CL_BENCH_DIR', '/tmp/cl-bench')
     os.makedirs(locks, exist_ok=True)
-    readies, ready_rss = startup(locks)
+    ready, import_costs = startup.run(locks)
 
     from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
     cl.setup(file_locks_path=locks,
@@ -168,13 +140,11 @@ def main():
     print('  %-28s %9.1f %9.1f %7.2f   (target <= 1.3; upstream %.1f)' % (
         'lifecycle (12 operations)', total_core * 1000, total_raw * 1000,
         ratio, UPSTREAM['ratio']))
-    print('Process start to ready Backend (s): median %.3f, min %.3f, max '
-          '%.3f   (target < 0.7; upstream %.2f)' % (
-              statistics.median(readies), min(readies), max(readies),
-              UPSTREAM['ready_s']))
-    print('Peak RSS (MiB): ready Backend %.0f, after %d lifecycles %.0f   '
-          '(upstream %d)' % (statistics.median(ready_rss), ROUNDS + 1, peak,
-                             UPSTREAM['rss_mib']))
+    startup.report(ready, import_costs)
+    print('Peak RSS (MiB): ready Backend %.0f (db), after %d lifecycles %.0f   '
+          '(upstream %d)' % (
+              statistics.median(r['rss_mib'] for r in ready['db']),
+              ROUNDS + 1, peak, UPSTREAM['rss_mib']))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark: a fresh process to a ready RBD Backend, and where the time goes.
+
+Prints numbers; asserts nothing.  Each round starts a new interpreter that
+imports the core, calls cl.setup, loads Cinder and builds the Backend (the
+driver's do_setup included), for the default ``memory`` persistence and for
+a SQLite file (``db``).  Then one more run under ``python -X importtime``
+shows which packages the imports cost.  Needs the Ceph lab's CL_CEPH_*
+variables (scripts/benchmark.sh sets them); run alone or from
+core_vs_librbd.py.
+"""
+
+import collections
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROUNDS = int(os.environ.get('CL_BENCH_ROUNDS', '5'))
+UPSTREAM_READY_S = 1.48
+TARGET_READY_S = 0.7
+PHASES = (('interpreter', 'interpreter start'), ('core', 'core import'),
+          ('setup', 'cl.setup'), ('cinder', 'Cinder load'),
+          ('driver', 'driver set-up'))
+
+
+def rbd_backend():
+    ceph = {k: os.environ['CL_CEPH_' + k.upper()]
+            for k in ('conf', 'keyring', 'pool', 'user')}
+    return dict(volume_driver='cinder.volume.drivers.rbd.RBDDriver',
+                rbd_user=ceph['user'], rbd_pool=ceph['pool'],
+                rbd_ceph_conf=ceph['conf'], rbd_keyring_conf=ceph['keyring'])
+
+
+# argv: start time (parent's clock), backend options, work dir, storage.
+READY_CHILD = r'''
+import json, resource, sys, time
+marks = {'start': float(sys.argv[1]), 'interpreter': time.time()}
+from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+from ansible_collections.openstack.cinderlib.plugins.module_utils import backend
+marks['core'] = time.time()
+persistence = {'storage': 'memory'}
+if sys.argv[4] == 'db':
+    persistence = {'storage': 'db', 'connection': 'sqlite:///%s/bench.sqlite' % sys.argv[3]}
+cl.setup(file_locks_path=sys.argv[3], persistence_config=persistence)
+marks['setup'] = time.time()
+backend.runtime()
+marks['cinder'] = time.time()
+cl.Backend('ceph', **json.loads(sys.argv[2]))
+marks['driver'] = time.time()
+marks['rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+print(json.dumps(marks))
+'''
+
+
+def ready_round(work, storage, python_args=()):
+    completed = subprocess.run(
+        [sys.executable] + list(python_args) +
+        ['-c', READY_CHILD, repr(time.time()), json.dumps(rbd_backend()),
+         work, storage], check=True, capture_output=True, text=True)
+    marks = json.loads(completed.stdout.strip().splitlines()[-1])
+    phases, last = {}, marks['start']
+    for name, _label in PHASES:
+        phases[name] = marks[name] - last
+        last = marks[name]
+    phases['ready'] = marks['driver'] - marks['start']
+    phases['rss_mib'] = marks['rss_mib']
+    return phases, completed.stderr
+
+
+def import_costs(work, storage='db'):
+    """Self time of imports by top-level package (ms), from -X importtime."""
+    _phases, trace = ready_round(work, storage, ('-X', 'importtime'))
+    costs = collections.Counter()
+    for line in trace.splitlines():
+        match = re.match(r'import time:\s+(\d+) \|\s+\d+ \| *([\w.]+)', line)
+        if match:
+            costs[match.group(2).split('.')[0]] += int(match.group(1)) / 1000.0
+    return costs
+
+
+def report(results, costs):
+    print('Process start to ready RBD Backend (s), %d fresh processes each:'
+          % ROUNDS)
+    print('  %-22s %7s %7s %7s   (target < %.1f; upstream %.2f)' % (
+        'persistence', 'median', 'min', 'max', TARGET_READY_S,
+        UPSTREAM_READY_S))
+    for storage, label in STORAGES:
+        ready = [r['ready'] for r in results[storage]]
+        print('  %-22s %7.3f %7.3f %7.3f' % (
+            label, statistics.median(ready), min(ready), max(ready)))
+    print('  where it goes (medians, s):')
+    for storage, label in STORAGES:
+        print('    %-20s %s' % (label, ', '.join(
+            '%s %.3f' % (phase, statistics.median(r[name]
+                                                  for r in results[storage]))
+            for name, phase in PHASES)))
+    total = sum(costs.values())
+    print('  imports by package (ms of self time in one db run under '
+          '-X importtime, which slows it; total %.0f):' % total)
+    top = costs.most_common(12)
+    print('    ' + ', '.join('%s %.0f' % item for item in top[:6]))
+    print('    ' + ', '.join('%s %.0f' % item for item in top[6:]) +
+          ', others %.0f' % (total - sum(v for _k, v in top)))
+
+
+STORAGES = (('memory', 'memory (default)'), ('db', 'db (SQLite file)'))
+
+
+def run(work):
+    """Per-storage rounds (dicts of seconds, and rss_mib), in alternation
+    so that a change of machine load hits both; and the import costs."""
+    results = {storage: [] for storage, _label in STORAGES}
+    for _ in range(ROUNDS):
+        for storage, _label in STORAGES:
+            results[storage].append(ready_round(work, storage)[0])
+    return results, import_costs(work)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix='cl-bench-') as work:
+        results, costs = run(work)
+    report(results, costs)
+
+
+if __name__ == '__main__':
+    main()
