@@ -248,6 +248,8 @@ def _identity(value):
 
 # module to import: {library to defer: names it uses at import time}
 DEFERRED_IMPORTS = (
+    # eventlet's green sockets name pyOpenSSL's exceptions (cryptography).
+    ('cinder', {'OpenSSL': {}}),
     # Cross-origin settings for the API's WSGI pipeline: oslo.middleware
     # imports every middleware (Jinja2 included).
     ('cinder.common.config', {'oslo_middleware': {}}),
