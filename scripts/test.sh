@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # The test command (README; .ci/run calls it).  On a fresh Debian machine it
-# installs what it needs (Python venv, Ceph packages, database servers),
-# starts the local Ceph lab and the database servers that are not running,
-# runs the suites, and stops only what it started.
+# installs what it needs (Python venv, Ceph packages, database servers, qemu
+# and the guest image), starts the local Ceph lab and the database servers
+# that are not running, runs the suites, and stops only what it started.
 #
-# Usage: scripts/test.sh [unit|functional|sanity|all]      (default: all)
+# Usage: scripts/test.sh [SUITE...]      (default: all)
+#   sanity       ansible-test sanity, ansible-lint, changelog, galaxy, EE
+#   unit         ansible-test units (core with a fake driver, modules)
+#   functional   the core on the Ceph lab, once per persistence database
+#   integration  ansible-test integration: the modules on the Ceph lab
+#   e2e          roles and playbooks on an LVM/iSCSI qemu guest
 # Environment: CL_FTESTS_CFG=backends.yaml to validate other backends.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-suite=${1:-all}
-case "$suite" in unit|functional|sanity|all) ;; *)
-    echo "usage: scripts/test.sh [unit|functional|sanity|all]" >&2; exit 2 ;;
-esac
+all_suites=(sanity unit functional integration e2e)
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
+for s in "${suites[@]}"; do
+    case " ${all_suites[*]} " in *" $s "*) ;; *)
+        echo "usage: scripts/test.sh [all | ${all_suites[*]}]..." >&2; exit 2 ;;
+    esac
+done
+wants() { case " ${suites[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 stage_start=$SECONDS
 stage() {
@@ -35,20 +45,26 @@ venv=$(bash scripts/setup-venv.sh)
 pytest=("$venv/bin/python" -m pytest -p no:cacheprovider -q
         -W ignore::DeprecationWarning)
 
-if [ "$suite" = sanity ] || [ "$suite" = all ]; then
-    # ansible-test sanity, ansible-lint, changelog, galaxy, EE (issue 6).
+if wants sanity; then
     stage "sanity gates"
     bash scripts/sanity.sh
-    [ "$suite" = all ] || { stage "done"; exit 0; }
 fi
 
-stage "database servers"
-bash scripts/services.sh ensure postgresql mariadb redis
-bash scripts/services.sh createdb cinderlib_test
-eval "$(bash scripts/services.sh urls cinderlib_test)"
-export CL_TEST_PG_URL CL_TEST_MYSQL_URL CL_TEST_REDIS_URL
+if wants unit || wants functional || wants integration; then
+    stage "database servers"
+    bash scripts/services.sh ensure postgresql mariadb redis
+    # Databases of their own, so the suites never empty each other's.
+    for db in cinderlib_test cinderlib_migrate cinderlib_it; do
+        bash scripts/services.sh createdb "$db"
+    done
+    eval "$(bash scripts/services.sh urls cinderlib_test)"
+    export CL_TEST_PG_URL CL_TEST_MYSQL_URL CL_TEST_REDIS_URL
+    CL_FTESTS_MIGRATE_DB=$(bash scripts/services.sh urls cinderlib_migrate |
+                           sed -n 's/^CL_TEST_PG_URL=//p')
+    export CL_FTESTS_MIGRATE_DB
+fi
 
-if [ "$suite" != unit ] && [ -z "${CL_FTESTS_CFG:-}" ]; then
+if { wants functional || wants integration; } && [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
     if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
         bash scripts/ceph-lab.sh start >/dev/null
@@ -58,12 +74,12 @@ if [ "$suite" != unit ] && [ -z "${CL_FTESTS_CFG:-}" ]; then
     export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
 fi
 
-if [ "$suite" != functional ]; then
+if wants unit; then
     stage "unit tests"
-    (cd tests/unit && "${pytest[@]}" .)
+    bash scripts/units.sh
 fi
 
-if [ "$suite" != unit ]; then
+if wants functional; then
     # The whole functional suite once per persistence database.
     for db in sqlite "$CL_TEST_PG_URL" "$CL_TEST_MYSQL_URL"; do
         stage "functional tests, persistence: ${db%%:*}"
@@ -73,5 +89,16 @@ if [ "$suite" != unit ]; then
             (cd tests/functional && CL_FTESTS_DB=$db "${pytest[@]}" .)
         fi
     done
+fi
+
+if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    stage "integration tests (modules)"
+    CL_TEST_PG_URL=$(bash scripts/services.sh urls cinderlib_it |
+                     sed -n 's/^CL_TEST_PG_URL=//p') bash scripts/integration.sh
+fi
+
+if wants e2e; then
+    stage "end to end: LVM/iSCSI guest"
+    bash tests/e2e/run.sh
 fi
 stage "done"
