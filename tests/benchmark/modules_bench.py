@@ -77,10 +77,10 @@ def main():
                  'loop': '{{ range(%d) | list }}' % count,
                  'changed_when': False}
     try:
-        empty = statistics.median(timed(book(), work) for _ in range(3))
+        empty = statistics.median(timed(book(), work) for _round in range(3))
         create = timed(book(volume_task(count, size=1)), work) - empty
         nochange, baseline = [], []
-        for _ in range(args.rounds):
+        for _round in range(args.rounds):
             nochange.append(
                 (timed(book(volume_task(count, size=1)), work) - empty) /
                 count)

@@ -56,7 +56,7 @@ def user():
     created = subprocess.run(
         ['useradd', '--system', '--no-create-home', '--home-dir',
          '/nonexistent', '--shell', '/usr/sbin/nologin', USER],
-        capture_output=True, text=True)
+        capture_output=True, text=True, check=False)
     if created.returncode:
         pytest.skip('cannot create user %s: %s' % (
             USER, created.stderr.strip() or created.returncode))
@@ -145,7 +145,7 @@ def recording_root_helper(sandbox, name):
 
 
 def run_child(user, user_python, sandbox, rbd, root_helper, attach):
-    collections = cl.__file__.split(os.sep + 'ansible_collections' + os.sep)[0]
+    collections = cl.__file__.split(os.sep + 'ansible_collections' + os.sep, maxsplit=1)[0]
     child = os.path.join(sandbox, 'nonroot_child.py')
     shutil.copy(os.path.join(HERE, 'nonroot_child.py'), child)
     os.chmod(child, 0o644)

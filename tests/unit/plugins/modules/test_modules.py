@@ -50,7 +50,7 @@ def run(module, tmp_path, check_mode=False, diff=False, **args):
     proc = subprocess.run(
         [sys.executable, '-X', 'importtime',
          os.path.join(MODULES, module + '.py'), str(args_file)],
-        capture_output=True, text=True, env=env, timeout=120)
+        capture_output=True, text=True, env=env, timeout=120, check=False)
     try:
         result = Result(json.loads(proc.stdout))
     except ValueError:
