@@ -325,7 +325,7 @@ def _connection_result(sm, record, live=None):
     view = records.connection_view(record)
     if sm.params['include_secrets']:
         live = live or _core_connection(sm, record)
-        view['conn_info'] = live._full_conn_info()
+        view['conn_info'] = live.conn_info_with_secrets()
     return view
 
 

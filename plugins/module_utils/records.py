@@ -76,8 +76,9 @@ def connection_view(record, include_secrets=False):
 def masked_conn_info(conn_info):
     """A copy of ``conn_info`` with its credentials replaced by a mask."""
     data = dict(conn_info.get('data') or {})
-    for key in SECRET_CONN_INFO_KEYS:
-        if data.get(key):
+    for key in data:
+        if data[key] and (key in SECRET_CONN_INFO_KEYS or
+                          'password' in key.lower()):
             data[key] = MASK
     masked = dict(conn_info)
     masked['data'] = data

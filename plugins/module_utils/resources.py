@@ -24,12 +24,13 @@ import uuid
 import weakref
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
 from ansible_collections.openstack.cinderlib.plugins.module_utils import backend as backend_mod
 
 # Keys of conn_info['data'] that are secrets the driver can hand out again:
 # kept out of persistence, fetched from the driver when an attach needs them.
-UNSAVED_CONNECTION_SECRETS = ('keyring',)
+UNSAVED_CONNECTION_SECRETS = records.SECRET_CONN_INFO_KEYS
 
 # How Cinder's API names an existing storage object to manage; drivers read
 # one of these keys.
@@ -1036,8 +1037,9 @@ class Connection(Resource):
     def attached(self):
         return bool(self.device)
 
-    def _full_conn_info(self):
-        """conn_info with the secrets we keep out of persistence."""
+    def conn_info_with_secrets(self):
+        """conn_info with the secrets kept out of persistence (from the
+        driver), as an attach needs it."""
         info = self.conn_info
         data = info.get('data', {})
         if any(key not in data for key in UNSAVED_CONNECTION_SECRETS) and \
@@ -1061,7 +1063,7 @@ class Connection(Resource):
         """Attach the connected volume on this host (local step only)."""
         if self.device:
             return self
-        info = self._full_conn_info()
+        info = self.conn_info_with_secrets()
         self.device = self._brick_connector().connect_volume(info['data'])
         self._volume.local_attach = self
         self._save()
@@ -1072,7 +1074,7 @@ class Connection(Resource):
         if not self.device:
             return
         self._brick_connector().disconnect_volume(
-            self._full_conn_info()['data'], self.device, force=force,
+            self.conn_info_with_secrets()['data'], self.device, force=force,
             ignore_errors=ignore_errors)
         self.device = None
         if self._volume.local_attach is self:
@@ -1083,7 +1085,7 @@ class Connection(Resource):
         """Make the attached device see the volume's new size."""
         if self.device:
             return self._brick_connector().extend_volume(
-                self._full_conn_info()['data'])
+                self.conn_info_with_secrets()['data'])
 
     def disconnect(self, force=False):
         """Terminate this connection on the backend (and its export)."""
@@ -1105,7 +1107,7 @@ class Connection(Resource):
         return {'id': self.id, 'backend': self.backend.id,
                 'volume_id': self.volume_id, 'status': self.status,
                 'protocol': self.protocol, 'connector': self.connector_info,
-                'conn_info': _masked(self.conn_info),
+                'conn_info': records.masked_conn_info(self.conn_info or {}),
                 'path': path if isinstance(path, str) else None,
                 'attached': self.attached}
 
@@ -1174,14 +1176,3 @@ def _str_list(value, what, allowed):
         raise errors.InvalidInput('%s: %s not valid; use %s' % (
             what, ', '.join(repr(v) for v in wrong), ' or '.join(allowed)))
     return values
-
-
-def _masked(conn_info):
-    """conn_info fit for logs and return values: secrets masked."""
-    from oslo_utils import strutils
-    masked = strutils.mask_dict_password(conn_info or {})
-    data = masked.get('data') or {}
-    for key in UNSAVED_CONNECTION_SECRETS:
-        if key in data:
-            data[key] = '***'
-    return masked

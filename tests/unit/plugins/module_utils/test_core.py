@@ -185,7 +185,7 @@ def test_connection_secrets_not_persisted(backend):
         cl.Backend.persistence.get_connections(volume_id=volume.id)[0],
         volume=volume)
     cl.Connection._live.pop(connection.id)
-    assert loaded._full_conn_info()['data']['keyring'] == 'SECRETKEY'
+    assert loaded.conn_info_with_secrets()['data']['keyring'] == 'SECRETKEY'
     connection.disconnect()
     assert volume.status == 'available'
 

@@ -163,7 +163,7 @@ def test_connection_secrets_stay_out(backend):
     assert connection.conn_info['data']['keyring'] == 'SECRETKEY'
     assert 'SECRETKEY' not in connection.dumps
     assert 'SECRETKEY' not in json.dumps(connection.to_dict())
-    assert connection.to_dict()['conn_info']['data']['keyring'] == '***'
+    assert connection.to_dict()['conn_info']['data']['keyring'] == '********'
 
 
 @pytest.mark.parametrize('data, message', [
