@@ -117,7 +117,7 @@ def run(work):
     """Per-storage rounds (dicts of seconds, and rss_mib), in alternation
     so that a change of machine load hits both; and the import costs."""
     results = {storage: [] for storage, _label in STORAGES}
-    for _ in range(ROUNDS):
+    for _round in range(ROUNDS):
         for storage, _label in STORAGES:
             results[storage].append(ready_round(work, storage)[0])
     return results, import_costs(work)
