@@ -172,7 +172,7 @@ class StorageModule(object):
     def setup_backend(self):
         """The set-up Backend: loads Cinder and the driver on first use."""
         if self._backend is None:
-            self.require('oslo_config', 'cinder', 'os_brick')
+            self.require('cinder', 'os_brick', 'oslo_config')
             from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
             data_dir = default_data_dir()
             lock_path = self.params['lock_path'] or os.path.join(data_dir,
