@@ -297,10 +297,12 @@ def install():
             cfg.CONF.register_opts(opts)
         sys.modules[name] = module
         replaced.append(name)
-    for name in LAZY_MODULES:
-        _import_lazily(name)
+    # The first deferral imports the cinder package, which sets how
+    # eventlet resolves names before anything imports eventlet.
     for module_name, libraries in DEFERRED_IMPORTS:
         Deferral(libraries).import_module(module_name)
+    for name in LAZY_MODULES:
+        _import_lazily(name)
     # ``import cinder.db.api`` then ``cinder.db.api.x`` reads the package's
     # attribute: attach each stand-in to its (real) package.
     for name in replaced:

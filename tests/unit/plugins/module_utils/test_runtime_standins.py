@@ -94,8 +94,8 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderl
 cl.setup(file_locks_path=%(locks)r)
 cl.Backend('fresh', volume_driver='fake_driver.FakeDriver')
 heavy = ['sqlalchemy', 'oslo_db.sqlalchemy.enginefacade', 'oslo_middleware',
-         'oslo_vmware', 'OpenSSL', 'oslo_policy', 'keystonemiddleware',
-         'cinder.db.models', 'cinder.api']
+         'oslo_vmware', 'OpenSSL', 'cryptography.x509', 'os_brick.encryptors.nop',
+         'oslo_policy', 'keystonemiddleware', 'cinder.db.models', 'cinder.api']
 loaded = [name for name in heavy if name in sys.modules]
 import cinder.common.config
 cors = cinder.common.config.cors.set_defaults
