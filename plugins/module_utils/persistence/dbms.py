@@ -76,7 +76,24 @@ def _migration_1(conn, metadata, tables):
 MIGRATIONS = ((1, _migration_1),)
 
 
-class DBPersistence(base.PersistenceDriverBase):
+class RecordReads(object):
+    """The resource reads of the contract, over ``_get(table, **filters)``
+    (filters by column; None matches everything)."""
+
+    def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
+        return self._get('volumes', id=volume_id, name=volume_name,
+                         backend=backend_name)
+
+    def get_snapshots(self, snapshot_id=None, snapshot_name=None,
+                      volume_id=None):
+        return self._get('snapshots', id=snapshot_id, name=snapshot_name,
+                         volume_id=volume_id)
+
+    def get_connections(self, connection_id=None, volume_id=None):
+        return self._get('connections', id=connection_id, volume_id=volume_id)
+
+
+class DBPersistence(RecordReads, base.PersistenceDriverBase):
     """Records in the database at ``connection`` (a SQLAlchemy URL)."""
 
     def __init__(self, connection=None, **engine_options):
@@ -212,18 +229,6 @@ class DBPersistence(base.PersistenceDriverBase):
         with self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.id == base.record_id(obj)))
-
-    def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
-        return self._get('volumes', id=volume_id, name=volume_name,
-                         backend=backend_name)
-
-    def get_snapshots(self, snapshot_id=None, snapshot_name=None,
-                      volume_id=None):
-        return self._get('snapshots', id=snapshot_id, name=snapshot_name,
-                         volume_id=volume_id)
-
-    def get_connections(self, connection_id=None, volume_id=None):
-        return self._get('connections', id=connection_id, volume_id=volume_id)
 
     def get_key_values(self, key=None):
         sa = self._sa

@@ -23,7 +23,7 @@ _TABLES = {'volumes': 'cl_volumes', 'snapshots': 'cl_snapshots',
            'connections': 'cl_connections'}
 
 
-class SQLiteReader(object):
+class SQLiteReader(dbms.RecordReads):
     """The read half of the persistence contract, on a SQLite file."""
 
     def __init__(self, conn):
@@ -56,18 +56,6 @@ class SQLiteReader(object):
                                               for column, _value in where)
         rows = self._conn.execute(query, [value for _column, value in where])
         return [dbms.record_from_columns(dict(row)) for row in rows]
-
-    def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
-        return self._get('volumes', id=volume_id, name=volume_name,
-                         backend=backend_name)
-
-    def get_snapshots(self, snapshot_id=None, snapshot_name=None,
-                      volume_id=None):
-        return self._get('snapshots', id=snapshot_id, name=snapshot_name,
-                         volume_id=volume_id)
-
-    def get_connections(self, connection_id=None, volume_id=None):
-        return self._get('connections', id=connection_id, volume_id=volume_id)
 
     def get_key_values(self, key=None):
         if self._conn is None:
