@@ -5,9 +5,11 @@
 
 cinder-volume prepares a lot before it builds a driver: versioned objects,
 parsed options, locks, privsep, a database.  This module does the same once
-per process, the database being our persistence layer (see driver_db).
-Nothing here imports Cinder at module level: a task that only reads
-persistence never pays for it.
+per process, the database being our persistence layer (see driver_db), and
+loads only the part of Cinder drivers use (see cinder_standins).  Nothing
+here imports Cinder at module level: a task that only reads persistence
+never pays for it.  Privileged calls run in this process as root, and
+through root_helper otherwise (see attach.setup_privsep).
 """
 
 from __future__ import absolute_import, division, print_function
