@@ -44,7 +44,7 @@ options:
     type: str
   persistence:
     description:
-      - A raw persistence configuration, as the core's C(persistence_config):
+      - A raw persistence configuration, as the core's C(persistence_config).
         C(storage) is C(db), C(memory_db), C(memory) or the entry point name
         of a persistence plugin; the other keys are the plugin's options.
       - C(memory) and C(memory_db) forget everything when the task ends;

@@ -50,11 +50,11 @@ def volume(sm):
     if params['state'] == 'absent':
         return _volume_absent(sm, record)
     if record is None:
-        return _volume_create(sm)
+        return _volume_create(sm, key)
     return _volume_update(sm, record)
 
 
-def _volume_create(sm):
+def _volume_create(sm, key):
     params = sm.params
     if params['size'] is None and not (params['source_volume'] or
                                        params['source_snapshot'] or
@@ -72,7 +72,11 @@ def _volume_create(sm):
                'metadata': params['metadata'] or {}, 'status': 'available'}
     if sm.check_mode:
         sm.exit(True, before={}, after=planned, volume=planned)
-    created = create()
+    with sm.exclusive('volume', key):
+        raced = sm.find_volume(key)
+        if raced is not None:
+            return _volume_update(sm, raced)
+        created = create()
     after = _fresh_volume(sm, created.id)
     sm.exit(True, before={}, after=after, volume=after)
 
@@ -247,14 +251,17 @@ def snapshot(sm):
                'volume_id': volume_record['id'], 'status': 'available'}
     if sm.check_mode:
         sm.exit(True, before={}, after=planned, snapshot=planned)
-    volume = sm.volume(volume_record)
-    if params['existing_ref']:
-        created = volume.manage_snapshot(params['existing_ref'],
-                                         name=params['name'],
-                                         description=params['description'])
-    else:
-        created = volume.create_snapshot(name=params['name'],
-                                         description=params['description'])
+    with sm.exclusive('snapshot', volume_record['id'] + params['name']):
+        if sm.find_snapshot(params['name'], volume_record) is not None:
+            return snapshot(sm)
+        volume = sm.volume(volume_record)
+        if params['existing_ref']:
+            created = volume.manage_snapshot(
+                params['existing_ref'], name=params['name'],
+                description=params['description'])
+        else:
+            created = volume.create_snapshot(
+                name=params['name'], description=params['description'])
     after = _fresh_snapshot(sm, created.id)
     sm.exit(True, before={}, after=after, snapshot=after)
 
@@ -270,9 +277,7 @@ def connection(sm):
             sm.exit(False, connection={})
         sm.fail('volume %s not found on backend %s; create it first with '
                 'cl_volume' % (params['volume'], sm.backend_name))
-    found = [record for record in sm.records.get_connections(
-        volume_id=volume_record['id']) if records.same_host(record,
-                                                            connector)]
+    found = _host_connections(sm, volume_record, connector)
     if absent:
         if not found:
             sm.exit(False, connection={})
@@ -297,11 +302,20 @@ def connection(sm):
                'status': 'attached'}
     if sm.check_mode:
         sm.exit(True, before={}, after=planned, connection=planned)
-    created = sm.volume(volume_record).connect(connector)
+    with sm.exclusive('connection', volume_record['id']):
+        if _host_connections(sm, volume_record, connector):
+            return connection(sm)
+        created = sm.volume(volume_record).connect(connector)
     record = sm.persistence.get_connections(connection_id=created.id)[0]
     result = _connection_result(sm, record, created)
     sm.exit(True, before={}, after=records.connection_view(record),
             connection=result)
+
+
+def _host_connections(sm, volume_record, connector):
+    return [record for record in sm.records.get_connections(
+        volume_id=volume_record['id']) if records.same_host(record,
+                                                            connector)]
 
 
 def gather_connector(sm):

@@ -12,6 +12,7 @@ change.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -187,6 +188,21 @@ class StorageModule(object):
             self._backend = cl.Backend(self.backend_name,
                                        **self.driver_options)
         return self._backend
+
+    @contextlib.contextmanager
+    def exclusive(self, kind, key):
+        """Hold the lock of one declared resource while it is created.
+
+        Two tasks declaring the same volume at once (two plays, or two hosts
+        sharing a database) would otherwise both find nothing and both
+        create it.  Cinder's coordination lock is a file lock in lock_path,
+        or a tooz lock with coordination_url.
+        """
+        self.setup_backend()
+        from cinder import coordination
+        with coordination.COORDINATOR.get_lock('cinderlib-%s-%s-%s' % (
+                self.backend_name, kind, key)):
+            yield
 
     def cached_stats(self):
         """Stats saved by the last refresh, with their time, or None."""

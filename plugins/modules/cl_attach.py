@@ -18,15 +18,19 @@ description:
   - The node needs os-brick only; no Cinder, no database, no backend
     options. Everything the attach needs travels in O(connection).
   - An attached volume is recognised and not attached twice.
-  - Run it with C(become) (or as root): attaching needs root, and
-    O(root_helper) is used otherwise.
+  - Run it with C(become) (or as root), since attaching needs root;
+    otherwise O(root_helper) is used.
 author:
-  - openstack.cinderlib contributors
+  - openstack.cinderlib contributors (@openstack-cinderlib)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 options:
   connection:
     description:

@@ -18,9 +18,12 @@ description:
   - Stats are saved in the database at each refresh; without O(refresh),
     saved stats are returned without loading the driver.
 author:
-  - openstack.cinderlib contributors
+  - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
     support: full
@@ -28,6 +31,12 @@ attributes:
     support: none
   facts:
     support: full
+  action_group:
+    support: full
+    membership:
+      - openstack.cinderlib.cinderlib
+  platform:
+    platforms: posix
 options:
   stats:
     description: Return the backend's stats.

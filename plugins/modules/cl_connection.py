@@ -21,14 +21,22 @@ description:
   - One connection per volume and host; a second run finds it and changes
     nothing.
 author:
-  - openstack.cinderlib contributors
+  - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  action_group:
+    support: full
+    membership:
+      - openstack.cinderlib.cinderlib
+  platform:
+    platforms: posix
 options:
   volume:
     description: Name or id of the volume. Required unless O(gather_connector=true).

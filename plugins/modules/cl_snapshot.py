@@ -14,14 +14,22 @@ description:
   - Declares a snapshot of a volume managed by M(openstack.cinderlib.cl_volume),
     by name (unique among that volume's snapshots).
 author:
-  - openstack.cinderlib contributors
+  - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  action_group:
+    support: full
+    membership:
+      - openstack.cinderlib.cinderlib
+  platform:
+    platforms: posix
 options:
   volume:
     description: Name or id of the snapshot's volume.
@@ -44,7 +52,7 @@ options:
   existing_ref:
     description:
       - Take over an existing backend snapshot of the volume by reference
-        (for example C({source-name: snap1})) instead of creating one.
+        (a dict with the key C(source-name) or C(source-id)) instead of creating one.
     type: dict
   keep_on_backend:
     description: With O(state=absent), forget the snapshot but keep it on the backend.

@@ -18,14 +18,22 @@ description:
     updates its description and metadata; deletes or unmanages it.
   - Runs on the host that manages the storage (it loads the driver there).
 author:
-  - openstack.cinderlib contributors
+  - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  action_group:
+    support: full
+    membership:
+      - openstack.cinderlib.cinderlib
+  platform:
+    platforms: posix
 options:
   name:
     description:
@@ -51,7 +59,7 @@ options:
       - Size in GiB. Required to create an empty volume; optional from a
         source, where it defaults to the source's size and may be larger.
       - A larger size than the volume has extends it. A smaller one is
-        refused: volumes never shrink.
+        refused, since volumes never shrink.
     type: int
   description:
     description: Free text kept with the volume.
@@ -86,8 +94,8 @@ options:
   existing_ref:
     description:
       - Take over an existing backend volume instead of creating one, by
-        reference, for example C({source-name: volume-xyz}) or
-        C({source-id: ...}); the references a backend offers are listed by
+        reference, a dict with the key C(source-name) (the backend's name
+        for it) or C(source-id); the references a backend offers are listed by
         M(openstack.cinderlib.cl_backend_facts) with O(openstack.cinderlib.cl_backend_facts#module:manageable=true).
       - The driver may rename it on the backend (the RBD driver renames it
         to C(volume-<id>)).
