@@ -62,6 +62,9 @@ class DriverConfiguration(object):
         self._group = group
         self._values = values
         self._applied = set()
+        # Options drivers read by name without registering them (the RBD
+        # driver's rbd_keyring_conf): used, though no option type checks them.
+        self._read = set()
         self._conf = runtime.configuration.Configuration(
             runtime.volume_opts, config_group=group)
         self._apply(runtime.volume_opts)
@@ -78,8 +81,9 @@ class DriverConfiguration(object):
         self._apply(volume_opts)
 
     def unused_options(self):
-        """User options no driver code registered (typos, most likely)."""
-        return sorted(set(self._values) - self._applied - {'volume_driver'})
+        """User options no driver code registered or read (typos, most likely)."""
+        return sorted(set(self._values) - self._applied - self._read -
+                      {'volume_driver'})
 
     def clear(self):
         for name in self._applied:
@@ -88,6 +92,8 @@ class DriverConfiguration(object):
     def safe_get(self, name):
         value = self._conf.safe_get(name)
         if value is None and name not in self._applied:
+            if name in self._values:
+                self._read.add(name)
             return self._values.get(name)
         return value
 
@@ -102,6 +108,7 @@ class DriverConfiguration(object):
         except Exception:
             values = object.__getattribute__(self, '_values')
             if name in values:
+                object.__getattribute__(self, '_read').add(name)
                 return values[name]
             raise
 
