@@ -213,7 +213,7 @@ def python_backends(text):
 
 def block_backends(block):
     if block.language == 'yaml':
-        return yaml_backends(yaml.safe_load(block.text))
+        return yaml_backends(list(yaml.safe_load_all(block.text)))
     if block.language == 'python':
         return python_backends(block.text)
     return []
@@ -238,7 +238,7 @@ def backend_problems():
 
 def static_check(block, backend_problems):
     if block.language == 'yaml':
-        yaml.safe_load(block.text)
+        list(yaml.safe_load_all(block.text))
     elif block.language == 'python':
         compile(block.text, block.name, 'exec')
     elif block.language == 'sh':
@@ -338,9 +338,10 @@ def is_playbook(data):
 
 
 def run_yaml(session, block, cwd, path):
-    data = yaml.safe_load(block.text)
-    if not is_playbook(data):
-        backends = yaml_backends(yaml.safe_load(substituted(block.text)))
+    documents = list(yaml.safe_load_all(block.text))
+    if not (len(documents) == 1 and is_playbook(documents[0])):
+        backends = yaml_backends(list(yaml.safe_load_all(
+            substituted(block.text))))
         if not backends:
             return
         with open(path, 'w') as out:
@@ -380,7 +381,7 @@ def test_example(block, session, backend_problems):
     static_check(block, backend_problems)
     if block.skip:
         pytest.skip('%s: %s' % (block.name, block.skip))
-    if block.language in RUN_LANGUAGES:
+    if block.language in RUN_LANGUAGES or block.file_name:
         run_block(session, block)
 
 
