@@ -95,9 +95,8 @@ def option_rows(options, prefix=''):
         yield '| `%s%s` | %s | %s | %s |' % (
             prefix, name, kind, cell('<br>'.join(facts) or ''),
             cell(spec.get('description')))
-        for row in option_rows(spec.get('suboptions') or {},
-                               prefix + name + '.'):
-            yield row
+        yield from option_rows(spec.get('suboptions') or {},
+                               prefix + name + '.')
 
 
 def return_rows(values, prefix=''):
@@ -109,9 +108,8 @@ def return_rows(values, prefix=''):
         yield '| `%s%s` | %s | %s | %s |' % (
             prefix, name, spec.get('type', ''),
             cell(spec.get('returned', '')), cell(description))
-        for row in return_rows(spec.get('contains') or {},
-                               prefix + name + '.'):
-            yield row
+        yield from return_rows(spec.get('contains') or {},
+                               prefix + name + '.')
 
 
 def bullets(items):

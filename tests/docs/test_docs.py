@@ -196,17 +196,17 @@ def python_backends(text):
         if not (isinstance(node, ast.Call) and getattr(
                 node.func, 'attr', getattr(node.func, 'id', None)) == 'Backend'):
             continue
-        config = {}
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                continue
-            try:
-                config[keyword.arg] = ast.literal_eval(keyword.value)
-            except ValueError:
-                config[keyword.arg] = '{{ not a literal }}'
+        arguments = [(keyword.arg, keyword.value) for keyword in node.keywords
+                     if keyword.arg is not None]
         if node.args:
-            config['volume_backend_name'] = ast.literal_eval(node.args[0])
-        if 'volume_driver' in config:
+            arguments.append(('volume_backend_name', node.args[0]))
+        config = {}
+        for name, value in arguments:
+            try:
+                config[name] = ast.literal_eval(value)
+            except ValueError:
+                config[name] = '{{ not a literal }}'
+        if '{{' not in str(config.get('volume_driver', '{{')):
             found.append(config)
     return found
 
