@@ -9,12 +9,13 @@
 #   unit         ansible-test units (core with a fake driver, modules)
 #   functional   the core on the Ceph lab, once per persistence database
 #   integration  ansible-test integration: the modules on the Ceph lab
+#   docs         the module reference is current; every docs/ example runs
 #   e2e          roles and playbooks on an LVM/iSCSI qemu guest
 # Environment: CL_FTESTS_CFG=backends.yaml to validate other backends.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-all_suites=(sanity unit functional integration e2e)
+all_suites=(sanity unit functional integration docs e2e)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
 for s in "${suites[@]}"; do
@@ -64,7 +65,8 @@ if wants unit || wants functional || wants integration; then
     export CL_FTESTS_MIGRATE_DB
 fi
 
-if { wants functional || wants integration; } && [ -z "${CL_FTESTS_CFG:-}" ]; then
+if { wants functional || wants integration || wants docs; } &&
+        [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
     if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
         bash scripts/ceph-lab.sh start >/dev/null
@@ -95,6 +97,11 @@ if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "integration tests (modules)"
     CL_TEST_PG_URL=$(bash scripts/services.sh urls cinderlib_it |
                      sed -n 's/^CL_TEST_PG_URL=//p') bash scripts/integration.sh
+fi
+
+if wants docs; then
+    stage "docs: module reference and examples"
+    bash scripts/docs.sh --test
 fi
 
 if wants e2e; then

@@ -73,7 +73,7 @@ options:
     type: str
     default: sudo
 requirements:
-  - python >= 3.9
+  - python >= 3.11
   - cinder >= 29, < 30 (on the host that runs the module)
   - os-brick
   - SQLAlchemy >= 2.0 (to change anything, or for databases other than

@@ -88,7 +88,9 @@ def connector_properties(root_helper, multipath=False,
 
 
 def brick_connector(protocol, root_helper, use_multipath=False,
-                    device_scan_attempts=3):
+                    device_scan_attempts=3, block_device=False):
+    """os-brick's connector for ``protocol``; with ``block_device``, RBD
+    volumes are mapped through krbd instead of opened with librbd."""
     if not protocol:
         raise errors.InvalidInput('connection info has no '
                                   'driver_volume_type; cannot attach')
@@ -96,7 +98,8 @@ def brick_connector(protocol, root_helper, use_multipath=False,
     try:
         return connector.InitiatorConnector.factory(
             protocol, root_helper, use_multipath=use_multipath,
-            device_scan_attempts=device_scan_attempts)
+            device_scan_attempts=device_scan_attempts,
+            do_local_attach=block_device)
     except ValueError as exc:
         raise errors.NotSupported('os-brick cannot attach %s volumes: %s'
                                   % (protocol, exc))
@@ -136,22 +139,37 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
             'connection.conn_info.data.%s is masked; run cl_connection '
             'with include_secrets: true (and no_log: true) to pass the '
             'credentials this attach needs' % masked[0])
-    brick = brick_connector(protocol, root_helper, use_multipath)
+    brick = brick_connector(protocol, root_helper, use_multipath,
+                            block_device=True)
     setup_privsep(root_helper)
     with _initiator_tools(protocol):
-        attached = [path for path in brick.get_volume_paths(data)
-                    if os.path.exists(path)]
+        attached = _attached_paths(brick, protocol, data)
         if state == 'present':
             if attached:
                 return False, attached[0]
             if check_mode:
                 return True, None
-            return True, brick.connect_volume(data).get('path')
+            path = brick.connect_volume(data).get('path')
+            if not isinstance(path, str):
+                raise errors.NotSupported(
+                    'os-brick attached the %s volume without a block device '
+                    'on this node' % protocol)
+            return True, path
         if not attached:
             return False, None
         if not check_mode:
             brick.disconnect_volume(data, {'path': attached[0]})
         return True, attached[0]
+
+
+def _attached_paths(brick, protocol, data):
+    paths = brick.get_volume_paths(data)
+    if not paths and protocol.lower() == 'rbd' and '/' in data.get('name',
+                                                                   ''):
+        # os-brick does not look for mapped RBD images; krbd's udev link
+        # names them by pool and image.
+        paths = [brick.get_rbd_device_name(*data['name'].split('/', 1))]
+    return [path for path in paths if os.path.exists(path)]
 
 
 @contextlib.contextmanager

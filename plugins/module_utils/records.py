@@ -59,14 +59,19 @@ def snapshot_view(record):
 def connection_view(record, include_secrets=False):
     fields = _fields(record)
     conn_info = fields.get('connection_info') or {}
+    if not include_secrets:
+        conn_info = masked_conn_info(conn_info)
+        # Secrets kept out of persistence show as masked, so cl_attach can
+        # tell that it was not given them.
+        for key in record['data'].get('unsaved_secrets') or ():
+            conn_info['data'][key] = MASK
     device = record['data'].get('device') or {}
     return {
         'id': record['id'], 'backend': record['backend'],
         'volume_id': record.get('volume_id'), 'status': record['status'],
         'protocol': conn_info.get('driver_volume_type'),
         'connector': fields.get('connector'),
-        'conn_info': conn_info if include_secrets else masked_conn_info(
-            conn_info),
+        'conn_info': conn_info,
         'attached_host': fields.get('attached_host'),
         'path': device.get('path') if isinstance(device.get('path'),
                                                  str) else None,

@@ -932,7 +932,11 @@ class Connection(Resource):
         self._volume = volume
         self.device = device
         self._connector = None
+        self._unsaved_secrets = set()
         super(Connection, self).__init__(volume.backend, ovo)
+
+    def _reloaded(self, data):
+        self._unsaved_secrets = set(data.get('unsaved_secrets') or ())
 
     @classmethod
     def connect(cls, volume, connector_dict, **kwargs):
@@ -997,8 +1001,12 @@ class Connection(Resource):
     def _record(self):
         data = self._data()
         info = data['fields'].get('connection_info') or {}
-        for key in UNSAVED_CONNECTION_SECRETS:
-            info.get('data', {}).pop(key, None)
+        # Which secrets were there, so readers show them as masked.
+        self._unsaved_secrets.update(
+            key for key in UNSAVED_CONNECTION_SECRETS
+            if info.get('data', {}).pop(key, None) is not None)
+        if self._unsaved_secrets:
+            data['unsaved_secrets'] = sorted(self._unsaved_secrets)
         if self.device:
             data['device'] = serialization.jsonable(self.device)
         return {'id': self.id, 'backend': self.backend.id, 'name': None,

@@ -55,7 +55,7 @@ options:
     type: bool
     default: false
 requirements:
-  - python >= 3.9
+  - python >= 3.11
   - os-brick
   - the node's initiator tools (open-iscsi for iSCSI, ...)
 notes:

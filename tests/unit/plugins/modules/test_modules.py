@@ -183,10 +183,11 @@ def test_connection_masks_credentials(tmp_path, volume):
     connector = {'host': 'node1', 'initiator': 'iqn.2026-11.test:node1'}
     conn = run('cl_connection', tmp_path, volume='v1', connector=connector)
     assert conn['changed'] is True
-    assert conn['connection']['conn_info']['data'].get(
-        'keyring', '********') == '********'
+    assert conn['connection']['conn_info']['data']['keyring'] == '********'
     again = run('cl_connection', tmp_path, volume='v1', connector=connector)
     assert again['changed'] is False and not again.loaded('cinder')
+    refused = run('cl_attach', tmp_path, connection=again['connection'])
+    assert refused['failed'] and 'include_secrets' in refused['msg']
     secret = run('cl_connection', tmp_path, volume='v1', connector=connector,
                  include_secrets=True)
     assert secret['connection']['conn_info']['data']['keyring'] == \
