@@ -48,18 +48,24 @@ def rbd_backend_config():
 
 @pytest.fixture(scope='module')
 def user():
+    if not shutil.which('runuser'):
+        pytest.skip('runuser (util-linux) is needed to run as another user')
     try:
         yield pwd.getpwnam(USER)
         return
     except KeyError:
         pass
-    created = subprocess.run(
-        ['useradd', '--system', '--no-create-home', '--home-dir',
-         '/nonexistent', '--shell', '/usr/sbin/nologin', USER],
-        capture_output=True, text=True, check=False)
-    if created.returncode:
-        pytest.skip('cannot create user %s: %s' % (
-            USER, created.stderr.strip() or created.returncode))
+    try:
+        created = subprocess.run(
+            ['useradd', '--system', '--no-create-home', '--home-dir',
+             '/nonexistent', '--shell', '/usr/sbin/nologin', USER],
+            capture_output=True, text=True, check=False)
+        error = created.returncode and (created.stderr.strip() or
+                                        created.returncode)
+    except OSError as exc:
+        error = exc
+    if error:
+        pytest.skip('cannot create user %s: %s' % (USER, error))
     yield pwd.getpwnam(USER)
     subprocess.run(['userdel', USER], check=True)
 
