@@ -103,19 +103,45 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                 "persistence_config: storage 'db' needs 'connection', a "
                 "SQLAlchemy URL such as sqlite:////var/lib/cinderlib/"
                 "cinderlib.sqlite or postgresql://user:password@host/db")
+        self._connection = connection
+        self._engine_options = engine_options
+        self._engine = None
+        # Importing SQLAlchemy is a large part of a process's start-up: an
+        # existing SQLite file with the current schema is read with the
+        # standard library until the first write.
+        self._reader = None
+        path = _sqlite_file(connection)
+        if path and not engine_options and os.path.exists(path):
+            from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
+            self._reader = SQLiteReader.open(path)
+        if self._reader is None:
+            self._connect()
+
+    def _connect(self):
         sa = self._sa = _import_sqlalchemy()
         try:
-            url = sa.engine.make_url(connection)
+            url = sa.engine.make_url(self._connection)
         except Exception as exc:
             raise errors.InvalidConfiguration(
                 "persistence_config: 'connection' is not a valid SQLAlchemy "
                 "URL (%s)" % type(exc).__name__)
         self.url = url
         self._metadata, self._tables = _schema(sa)
-        self.engine = self._create_engine(url, engine_options)
+        self._engine = self._create_engine(url, self._engine_options)
         self._upgrade_schema()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._connect()
+        return self._engine
 
     def describe(self):
+        if self._engine is None:
+            return 'db (%s)' % self._connection
         return 'db (%s)' % self.url.render_as_string(hide_password=True)
 
     def _create_engine(self, url, engine_options):
@@ -200,6 +226,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         return record_from_columns(dict(row._mapping))
 
     def _get(self, table_name, **filters):
+        if self._reader is not None:
+            return self._reader._get(table_name, **filters)
         sa = self._sa
         table = self._tables[table_name]
         query = sa.select(table)
@@ -210,6 +238,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
             return [self._row_to_record(row) for row in conn.execute(query)]
 
     def _set(self, table_name, record):
+        self._writable()
         sa = self._sa
         table = self._tables[table_name]
         values = {column.name: record.get(column.name)
@@ -224,13 +253,20 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
             if not updated.rowcount:
                 conn.execute(table.insert().values(**values))
 
+    def _writable(self):
+        if self._engine is None:
+            self._connect()
+
     def _delete(self, table_name, obj):
+        self._writable()
         table = self._tables[table_name]
         with self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.id == base.record_id(obj)))
 
     def get_key_values(self, key=None):
+        if self._reader is not None:
+            return self._reader.get_key_values(key)
         sa = self._sa
         table = self._tables['key_values']
         query = sa.select(table).order_by(table.c.key)
@@ -250,6 +286,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._set('connections', connection)
 
     def set_key_value(self, key_value):
+        self._writable()
         table = self._tables['key_values']
         with self.engine.begin() as conn:
             updated = conn.execute(table.update().where(
@@ -268,13 +305,17 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._delete('connections', connection)
 
     def delete_key_value(self, key_value):
+        self._writable()
         table = self._tables['key_values']
         with self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.key == base.record_id(key_value)))
 
     def close(self):
-        self.engine.dispose()
+        if self._reader is not None:
+            self._reader.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 class MemoryDBPersistence(DBPersistence):
@@ -290,6 +331,15 @@ class MemoryDBPersistence(DBPersistence):
 
     def describe(self):
         return 'memory_db'
+
+
+def _sqlite_file(connection):
+    """The file of a plain sqlite:/// URL, else None."""
+    prefix = 'sqlite:///'
+    if not isinstance(connection, str) or not connection.startswith(prefix):
+        return None
+    path = connection[len(prefix):].partition('?')[0]
+    return path if path and path != ':memory:' else None
 
 
 def record_from_columns(columns):

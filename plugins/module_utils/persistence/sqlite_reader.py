@@ -34,8 +34,9 @@ class SQLiteReader(dbms.RecordReads):
         if not os.path.exists(path):
             return cls(None)
         try:
+            # Drivers may read from other threads (eventlet's tpool).
             conn = sqlite3.connect('file:%s?mode=ro' % path, uri=True,
-                                   timeout=30)
+                                   timeout=30, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             version = conn.execute('SELECT version FROM cl_schema').fetchone()
         except sqlite3.Error:

@@ -5,6 +5,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import subprocess
+import sys
+
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
@@ -65,3 +68,20 @@ def test_other_schema_version_falls_back(written):
     with plugin.engine.begin() as conn:
         conn.exec_driver_sql('UPDATE cl_schema SET version = 99')
     assert SQLiteReader.open(path) is None
+
+
+def test_db_plugin_reads_without_sqlalchemy_until_a_write(written):
+    plugin, path = written
+    plugin.close()
+    script = '''
+import sys
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base, dbms
+plugin = dbms.DBPersistence(%r)
+assert [r['id'] for r in plugin.get_volumes(volume_name='one', backend_name='a')] == ['v1']
+assert 'sqlalchemy' not in sys.modules
+plugin.set_key_value(base.KeyValue('new', 'value'))
+assert 'sqlalchemy' in sys.modules
+assert plugin.get_key_values('new') == [base.KeyValue('new', 'value')]
+assert len(plugin.get_volumes()) == 2
+''' % ('sqlite:///' + path)
+    subprocess.run([sys.executable, '-c', script], check=True)
