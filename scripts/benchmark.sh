@@ -4,11 +4,13 @@
 # and stops it again if it started it.
 #   scripts/benchmark.sh           everything
 #   scripts/benchmark.sh startup   only process start to ready Backend
+#   scripts/benchmark.sh modules   module tasks per loop item (playbooks)
 set -euo pipefail
 case "${1:-all}" in
     all) bench=core_vs_librbd.py ;;
     startup) bench=startup.py ;;
-    *) echo "usage: $0 [all|startup]" >&2; exit 2 ;;
+    modules) bench=modules_bench.py ;;
+    *) echo "usage: $0 [all|startup|modules]" >&2; exit 2 ;;
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -21,4 +23,5 @@ fi
 trap '[ "$started" = 1 ] && bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/ceph-lab.sh env)"
 export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+export PATH=$venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$repo/.build/collections
 "$venv/bin/python" "tests/benchmark/$bench"
