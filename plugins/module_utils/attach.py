@@ -142,6 +142,7 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
     brick = brick_connector(protocol, root_helper, use_multipath,
                             block_device=True)
     setup_privsep(root_helper)
+    _ensure_lock_path()
     with _initiator_tools(protocol):
         attached = _attached_paths(brick, protocol, data)
         if state == 'present':
@@ -160,6 +161,22 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
         if not check_mode:
             brick.disconnect_volume(data, {'path': attached[0]})
         return True, attached[0]
+
+
+def _ensure_lock_path():
+    """os-brick serialises connects with file locks (oslo.concurrency),
+    which need a directory: on a node with no Cinder configuration, the
+    collection's data directory."""
+    from oslo_config import cfg
+    cfg.CONF.import_opt('lock_path', 'oslo_concurrency.lockutils',
+                        group='oslo_concurrency')
+    if cfg.CONF.oslo_concurrency.lock_path:
+        return
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import default_data_dir
+    path = os.path.join(default_data_dir(), 'locks')
+    os.makedirs(path, 0o700, exist_ok=True)
+    # Not lockutils.set_defaults: it leaves CONF's cached None in place.
+    cfg.CONF.set_default('lock_path', path, group='oslo_concurrency')
 
 
 def _attached_paths(brick, protocol, data):
