@@ -102,6 +102,7 @@ play() {
     if [[ $1 = idempotent ]]; then expect=unchanged; shift; fi
     local log
     log=$work/$(basename "$1" .yml)-$((++play_count)).log
+    last_log=$log
     echo "-- ansible-playbook $*" | sed "s|$repo/||g"
     if ! "$venv/bin/ansible-playbook" "$@" > "$log" 2>&1; then
         cat "$log"
@@ -119,6 +120,12 @@ play_count=0
 
 stage "roles: storage host and initiator (first run)"
 play "$repo/playbooks/lvm_host.yml" -e @"$here/vars.yml"
+
+# The image comes with the virtualenv: the controller role must find it complete.
+if awk '/^TASK \[/ { c = /^TASK \[openstack[.]cinderlib[.]controller / } c && /^changed:/' "$last_log" | grep -q .; then
+    echo "e2e: the controller role changed the guest's pre-installed virtualenv (log: $last_log)" >&2
+    exit 1
+fi
 
 stage "roles: second run changes nothing"
 play idempotent "$repo/playbooks/lvm_host.yml" -e @"$here/vars.yml"
