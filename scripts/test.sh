@@ -99,6 +99,16 @@ if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
                      sed -n 's/^CL_TEST_PG_URL=//p') bash scripts/integration.sh
 fi
 
+if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    # What Galaxy users get: the tarball, installed into a fresh path, runs
+    # the README demo playbook (on the lab cluster already running).
+    stage "demo playbook from the installed galaxy tarball"
+    installed=$(bash tests/galaxy/build-install.sh "$repo/.build/galaxy-demo")
+    ANSIBLE_COLLECTIONS_PATH=$installed ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+        "$venv/bin/ansible-playbook" \
+        openstack.cinderlib.demo -e demo_ceph_lab_dir="$CL_CEPH_DIR"
+fi
+
 if wants docs; then
     stage "docs: module reference and examples"
     bash scripts/docs.sh --test
