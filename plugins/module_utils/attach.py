@@ -172,7 +172,7 @@ def _ensure_lock_path():
                         group='oslo_concurrency')
     if cfg.CONF.oslo_concurrency.lock_path:
         return
-    from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import default_data_dir
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.host_paths import default_data_dir
     path = os.path.join(default_data_dir(), 'locks')
     os.makedirs(path, 0o700, exist_ok=True)
     # Not lockutils.set_defaults: it leaves CONF's cached None in place.

@@ -22,6 +22,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils.host_paths import default_data_dir
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
 
 BACKEND_ARGUMENT_SPEC = dict(
@@ -45,15 +46,6 @@ _CREDENTIAL_OPTION = re.compile(
 # user:password@ in a URL.
 _URL_PASSWORD = re.compile(r'^[^:/]+://[^:/@]*:([^@]+)@')
 STATS_KEY = 'cinderlib.stats.%s'
-
-
-def default_data_dir():
-    """Where the default database and locks live on the storage host."""
-    if os.geteuid() == 0:
-        return '/var/lib/cinderlib'
-    base = os.environ.get('XDG_DATA_HOME') or os.path.expanduser(
-        '~/.local/share')
-    return os.path.join(base, 'cinderlib')
 
 
 def url_password(url):

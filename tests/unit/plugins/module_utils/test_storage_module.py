@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.openstack.cinderlib.plugins.module_utils import host_paths
 from ansible_collections.openstack.cinderlib.plugins.module_utils import storage_module
 
 
@@ -16,11 +17,11 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import storage
     (1000, {'HOME': '/home/u', 'XDG_DATA_HOME': '/data'}, '/data/cinderlib'),
 ])
 def test_default_data_dir(monkeypatch, euid, env, expected):
-    monkeypatch.setattr(storage_module.os, 'geteuid', lambda: euid)
+    monkeypatch.setattr(host_paths.os, 'geteuid', lambda: euid)
     monkeypatch.delenv('XDG_DATA_HOME', raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert storage_module.default_data_dir() == expected
+    assert host_paths.default_data_dir() == expected
 
 
 @pytest.mark.parametrize('url, password', [
