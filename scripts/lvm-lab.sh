@@ -14,9 +14,12 @@
 #   scripts/lvm-lab.sh env      print shell-sourceable CL_LVM_* lines
 #
 # The image (ext4 root file system, kernel, initrd) is cached under
-# $CL_LVM_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/openstack-cinderlib/lvm-lab),
-# keyed by a hash of the build recipe below and of requirements.txt, so every
-# checkout on this machine reuses it and a changed recipe builds a new one.
+# $CL_LVM_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/openstack-cinderlib/lvm-lab)
+# in three stages, each keyed by a hash of its recipe below (and of
+# requirements.txt): the debootstrap tree as a tarball (about 3 minutes to
+# make), a wheelhouse of the requirements, and the image. Every checkout on
+# this machine reuses them; a changed recipe rebuilds from the first stage it
+# touches.
 # The guest has the collection's Python requirements in a virtualenv at
 # /opt/cinderlib-venv, installed in a chroot at native speed during the build.
 # Each start boots from a fresh copy-on-write overlay: nothing a test does in

@@ -3,9 +3,10 @@
 # (scripts/lvm-lab.sh) that is both the storage host and the node.
 #
 #   1. build (or reuse) the guest image and boot it;
-#   2. playbooks/lvm_host.yml: the roles make it an LVM + LIO storage host and
-#      an iSCSI initiator; run twice, the second run must change nothing;
-#      a reboot must bring the loop-backed volume group back;
+#   2. playbooks/lvm_host.yml: the roles make it an LVM + LIO storage host
+#      (volume group on a loop device, thin pool) and an iSCSI initiator, and
+#      lvm_backend makes a second volume group on a disk; run twice, the
+#      second run must change nothing; after a reboot both groups are back;
 #   3. with Cinder's LVMVolumeDriver inside the guest, through the
 #      collection's modules: playbooks/provision.yml creates, extends,
 #      snapshots and clones; playbooks/attach.yml exports a volume and logs
@@ -119,7 +120,7 @@ play() {
 play_count=0
 
 stage "roles: storage host and initiator (first run)"
-play "$repo/playbooks/lvm_host.yml" -e @"$here/vars.yml"
+play "$repo/playbooks/lvm_host.yml" "$here/disk_vg.yml" -e @"$here/vars.yml"
 
 # The image comes with the virtualenv: the controller role must find it complete.
 if awk '/^TASK \[/ { c = /^TASK \[openstack[.]cinderlib[.]controller / } c && /^changed:/' "$last_log" | grep -q .; then
@@ -128,11 +129,12 @@ if awk '/^TASK \[/ { c = /^TASK \[openstack[.]cinderlib[.]controller / } c && /^
 fi
 
 stage "roles: second run changes nothing"
-play idempotent "$repo/playbooks/lvm_host.yml" -e @"$here/vars.yml"
+play idempotent "$repo/playbooks/lvm_host.yml" "$here/disk_vg.yml" -e @"$here/vars.yml"
 
 stage "reboot: the loop-backed volume group comes back"
 "${lab[@]}" reboot
-"${lab[@]}" ssh 'vgs cinder-volumes && lvs cinder-volumes/cinder-volumes-pool && systemctl is-active rtslib-fb-targetctl iscsid'
+"${lab[@]}" ssh 'vgs cinder-volumes cinder-disk && lvs cinder-volumes/cinder-volumes-pool &&
+    systemctl is-active rtslib-fb-targetctl iscsid'
 
 vars=(-e @"$here/vars.yml")
 pb=$repo/playbooks
