@@ -1050,11 +1050,15 @@ class Connection(Resource):
         driver), as an attach needs it."""
         info = self.conn_info
         data = info.get('data', {})
-        if any(key not in data for key in UNSAVED_CONNECTION_SECRETS) and \
-                hasattr(self.backend, 'driver'):
+        # Ask the driver only for secrets this connection had and lost to
+        # persistence; records written before that was noted may lack any.
+        missing = [key for key in (self._unsaved_secrets or
+                                   UNSAVED_CONNECTION_SECRETS)
+                   if key not in data]
+        if missing and hasattr(self.backend, 'driver'):
             fresh = self.backend.driver.initialize_connection(
                 self._volume._ovo, self.connector_info)
-            for key in UNSAVED_CONNECTION_SECRETS:
+            for key in missing:
                 if key in fresh.get('data', {}):
                     data[key] = fresh['data'][key]
         return info

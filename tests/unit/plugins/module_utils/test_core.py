@@ -190,6 +190,26 @@ def test_connection_secrets_not_persisted(backend):
     assert volume.status == 'available'
 
 
+def test_secrets_fetched_again_only_when_lost(backend, monkeypatch):
+    volume = backend.create_volume(1)
+    connection = volume.connect({'host': 'n1'})
+    calls = []
+    driver_call = backend.driver.initialize_connection
+    monkeypatch.setattr(backend.driver, 'initialize_connection',
+                        lambda *args: calls.append(args) or driver_call(*args))
+    # The live connection still holds its keyring: no driver call.
+    assert connection.conn_info_with_secrets()['data']['keyring'] == \
+        'SECRETKEY'
+    assert calls == []
+    cl.Connection._live.pop(connection.id)
+    loaded = cl.Connection._from_record(
+        cl.Backend.persistence.get_connections(volume_id=volume.id)[0],
+        volume=volume)
+    assert loaded.conn_info_with_secrets()['data']['keyring'] == 'SECRETKEY'
+    assert len(calls) == 1
+    loaded.disconnect()
+
+
 def test_driver_options_not_persisted(backend):
     backend.create_volume(1)
     dumped = json.dumps(cl.Backend.persistence.get_volumes(
