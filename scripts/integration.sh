@@ -17,8 +17,8 @@ tree=$repo/.build/integration/ansible_collections/openstack/cinderlib
 eval "$(bash scripts/ceph-lab.sh env)"
 if [ -z "${CL_TEST_PG_URL:-}" ]; then
     bash scripts/services.sh ensure postgresql >&2
-    bash scripts/services.sh createdb cinderlib_it >&2
-    eval "$(bash scripts/services.sh urls cinderlib_it)"
+    bash scripts/services.sh createdb "${CL_TEST_DB_PREFIX:-cinderlib}_it" >&2
+    eval "$(bash scripts/services.sh urls "${CL_TEST_DB_PREFIX:-cinderlib}_it")"
 fi
 
 sync_tree "$tree"

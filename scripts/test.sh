@@ -23,6 +23,7 @@ for s in "${suites[@]}"; do
         echo "usage: scripts/test.sh [all | ${all_suites[*]}]..." >&2; exit 2 ;;
     esac
 done
+dbp=${CL_TEST_DB_PREFIX:-cinderlib}
 wants() { case " ${suites[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 stage_start=$SECONDS
@@ -54,13 +55,14 @@ fi
 if wants unit || wants functional || wants integration; then
     stage "database servers"
     bash scripts/services.sh ensure postgresql mariadb redis
-    # Databases of their own, so the suites never empty each other's.
-    for db in cinderlib_test cinderlib_migrate cinderlib_it; do
+    # Databases of their own, so the suites never empty each other's
+    # (CL_TEST_DB_PREFIX keeps two checkouts testing at once apart too).
+    for db in "$dbp"_test "$dbp"_migrate "$dbp"_it; do
         bash scripts/services.sh createdb "$db"
     done
-    eval "$(bash scripts/services.sh urls cinderlib_test)"
+    eval "$(bash scripts/services.sh urls "$dbp"_test)"
     export CL_TEST_PG_URL CL_TEST_MYSQL_URL CL_TEST_REDIS_URL
-    CL_FTESTS_MIGRATE_DB=$(bash scripts/services.sh urls cinderlib_migrate |
+    CL_FTESTS_MIGRATE_DB=$(bash scripts/services.sh urls "$dbp"_migrate |
                            sed -n 's/^CL_TEST_PG_URL=//p')
     export CL_FTESTS_MIGRATE_DB
 fi
@@ -95,7 +97,7 @@ fi
 
 if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "integration tests (modules)"
-    CL_TEST_PG_URL=$(bash scripts/services.sh urls cinderlib_it |
+    CL_TEST_PG_URL=$(bash scripts/services.sh urls "$dbp"_it |
                      sed -n 's/^CL_TEST_PG_URL=//p') bash scripts/integration.sh
 fi
 
