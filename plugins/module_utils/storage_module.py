@@ -46,6 +46,8 @@ _CREDENTIAL_OPTION = re.compile(
 # user:password@ in a URL.
 _URL_PASSWORD = re.compile(r'^[^:/]+://[^:/@]*:([^@]+)@')
 STATS_KEY = 'cinderlib.stats.%s'
+# The persistence plugins that enforce unique names when asked.
+UNIQUE_NAME_STORAGES = ('memory', 'db', 'memory_db')
 
 
 def url_password(url):
@@ -125,10 +127,17 @@ class StorageModule(object):
 
     def persistence_config(self):
         if self.params['persistence']:
-            return dict(self.params['persistence'])
-        path = self._sqlite_path()
-        url = 'sqlite:///%s' % path if path else self.params['db_url']
-        return {'storage': 'db', 'connection': url}
+            config = dict(self.params['persistence'])
+        else:
+            path = self._sqlite_path()
+            url = 'sqlite:///%s' % path if path else self.params['db_url']
+            config = {'storage': 'db', 'connection': url}
+        # Names are the modules' key: our plugins refuse a second volume
+        # (per backend) or snapshot (per volume) with a name, even from
+        # concurrent tasks (errors.DuplicateName).
+        if config.get('storage') in UNIQUE_NAME_STORAGES:
+            config.setdefault('unique_names', True)
+        return config
 
     @property
     def records(self):
