@@ -144,6 +144,9 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         if path and not engine_options and os.path.exists(path):
             from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
             self._reader = SQLiteReader.open(path)
+            if self._reader is not None and self._reader.empty:
+                # Being created by another process: wait for its schema.
+                self._reader = None
         if self._reader is None:
             self._connect()
 
