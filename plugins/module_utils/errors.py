@@ -43,6 +43,11 @@ class MissingDependency(CinderlibError, ImportError):
     """A Python library the requested feature needs is not installed."""
 
 
+class PersistenceError(CinderlibError):
+    """The persistence store failed (a database went away, a disk filled);
+    the message names the store and what was being done."""
+
+
 class DuplicateName(InvalidInput):
     """Saving would give a volume the name of another volume of its backend,
     or a snapshot the name of another snapshot of its volume (persistence

@@ -50,6 +50,18 @@ STATS_KEY = 'cinderlib.stats.%s'
 UNIQUE_NAME_STORAGES = ('memory', 'db', 'memory_db')
 
 
+def persistence_option_message(option, exc):
+    """The core's persistence error as a message about a module option."""
+    message = str(exc)
+    for prefix in ('persistence_config: ', 'persistence: '):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if option == 'db_url':
+        message = message.replace("'connection'", 'it').replace(
+            'the URL', 'db_url')
+    return '%s: %s' % (option, message)
+
+
 def url_password(url):
     found = _URL_PASSWORD.match(url or '')
     return found.group(1) if found else None
@@ -162,8 +174,9 @@ class StorageModule(object):
             try:
                 self._persistence = persistence.setup(config)
             except errors.CinderlibError as exc:
-                self.fail('%s: %s' % ('persistence' if self.params[
-                    'persistence'] else 'db_url', exc))
+                self.fail(persistence_option_message(
+                    'persistence' if self.params['persistence'] else
+                    'db_url', exc))
         return self._persistence
 
     # Backend -------------------------------------------------------------

@@ -81,6 +81,11 @@ def _migration_1(conn, metadata, tables):
 # to run again after a crash half-way (create_all(checkfirst=True) is).
 MIGRATIONS = ((1, _migration_1),)
 
+# What to write instead of a URL that is not one.
+URL_FORMS = ('sqlite:////path/to/file.sqlite (four slashes for an absolute '
+             'path), postgresql+psycopg://user:password@host/dbname or '
+             'mysql+pymysql://user:password@host/dbname')
+
 # The column within which a name is unique, per table (unique_names).
 NAME_SCOPES = {'volumes': 'backend', 'snapshots': 'volume_id'}
 
@@ -154,10 +159,11 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         sa = self._sa = _import_sqlalchemy()
         try:
             url = sa.engine.make_url(self._connection)
-        except Exception as exc:
+        except Exception:
+            # Not echoed: what does not parse may still hold a password.
             raise errors.InvalidConfiguration(
-                "persistence_config: 'connection' is not a valid SQLAlchemy "
-                "URL (%s)" % type(exc).__name__)
+                "persistence_config: 'connection' is not a database URL; "
+                "use %s" % URL_FORMS)
         self.url = url
         self._metadata, self._tables = _schema(sa)
         self._engine = self._create_engine(url, self._engine_options)
@@ -173,9 +179,14 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         return self._engine
 
     def describe(self):
-        if self._engine is None:
-            return 'db (%s)' % self._connection
-        return 'db (%s)' % self.url.render_as_string(hide_password=True)
+        return 'db (%s)' % self._safe_url()
+
+    def _safe_url(self):
+        """The URL with its password hidden."""
+        url = getattr(self, 'url', None)
+        if url is None:
+            return _safe_url(self._connection)
+        return url.render_as_string(hide_password=True)
 
     def _create_engine(self, url, engine_options):
         sa = self._sa
@@ -199,10 +210,21 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                 "persistence_config: the database driver for %s is missing: "
                 "install %s" % (url.drivername,
                                 _DBAPI_PACKAGES.get(missing, missing)))
+        except sa.exc.NoSuchModuleError:
+            raise errors.InvalidConfiguration(
+                "persistence_config: connection %s: unknown database type "
+                "%r; use %s" % (self._safe_url(), url.drivername, URL_FORMS))
+        except (TypeError, sa.exc.ArgumentError) as exc:
+            raise errors.InvalidConfiguration(
+                "persistence_config: storage 'db' takes 'connection', "
+                "'unique_names' and SQLAlchemy create_engine options; "
+                "%s rejected these: %s" % (
+                    url.drivername, ', '.join(sorted(engine_options))
+                    or 'none'))
         except Exception as exc:
             raise errors.InvalidConfiguration(
                 "persistence_config: cannot use connection %s: %s" % (
-                    url.render_as_string(hide_password=True), exc))
+                    self._safe_url(), self._error_text(exc)))
         if url.get_backend_name() == 'sqlite':
             sa.event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
@@ -240,10 +262,34 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         os.close(fd)
 
     def _connect_error(self, exc):
+        if self.url.get_backend_name() == 'sqlite':
+            return errors.InvalidConfiguration(
+                'persistence: cannot use the SQLite file %s: %s; point the '
+                'URL at a SQLite database file this user can read and write '
+                '(or at a path where one can be created)' % (
+                    self.url.database, self._error_text(exc)))
         return errors.InvalidConfiguration(
-            'persistence: cannot reach database %s: %s' % (
-                self.url.render_as_string(hide_password=True),
-                str(getattr(exc, 'orig', exc)).strip().splitlines()[0]))
+            'persistence: cannot reach database %s: %s; check that the '
+            'server runs there and that the user, password and database in '
+            'the URL exist' % (self._safe_url(), self._error_text(exc)))
+
+    def _error_text(self, exc):
+        """The first line of the database's message, without the
+        password (drivers may quote what they were given)."""
+        text = (str(getattr(exc, 'orig', None) or exc).strip().splitlines()
+                or [type(exc).__name__])[0]
+        password = getattr(getattr(self, 'url', None), 'password', None)
+        return text.replace(password, '***') if password else text
+
+    @contextlib.contextmanager
+    def _database_errors(self, doing):
+        """Database failures after start-up, as one sentence."""
+        try:
+            yield
+        except self._sa.exc.DBAPIError as exc:
+            raise errors.PersistenceError(
+                'persistence: database %s failed while %s: %s' % (
+                    self._safe_url(), doing, self._error_text(exc)))
 
     def _upgrade_schema(self):
         """Create or migrate the schema, once, however many processes
@@ -268,7 +314,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                 schema = self._tables['schema']
                 conn.execute(schema.delete())
                 conn.execute(schema.insert().values(version=SCHEMA_VERSION))
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             raise self._connect_error(exc)
 
     def _check_version(self, conn):
@@ -351,11 +397,17 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         for column, value in filters.items():
             if value is not None:
                 query = query.where(table.c[column] == value)
-        with self.engine.connect() as conn:
+        with self._database_errors('reading %s' % table_name), \
+                self.engine.connect() as conn:
             return [self._row_to_record(row) for row in conn.execute(query)]
 
     def _set(self, table_name, record):
         self._writable()
+        with self._database_errors('saving %s %s' % (table_name[:-1],
+                                                     record['id'])):
+            self._save_row(table_name, record)
+
+    def _save_row(self, table_name, record):
         table = self._tables[table_name]
         values = {column.name: record.get(column.name)
                   for column in table.columns if column.name != 'updated_at'}
@@ -421,7 +473,9 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def _delete(self, table_name, obj):
         self._writable()
         table = self._tables[table_name]
-        with self._thread_lock, self.engine.begin() as conn:
+        with self._database_errors('removing %s %s' % (
+                table_name[:-1], base.record_id(obj))), \
+                self._thread_lock, self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.id == base.record_id(obj)))
 
@@ -433,7 +487,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         query = sa.select(table).order_by(table.c.key)
         if key is not None:
             query = query.where(table.c.key == key)
-        with self.engine.connect() as conn:
+        with self._database_errors('reading key-value pairs'), \
+                self.engine.connect() as conn:
             return [base.KeyValue(row.key, row.value)
                     for row in conn.execute(query)]
 
@@ -449,7 +504,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def set_key_value(self, key_value):
         self._writable()
         table = self._tables['key_values']
-        with self._thread_lock, self.engine.begin() as conn:
+        with self._database_errors('saving key %s' % key_value.key), \
+                self._thread_lock, self.engine.begin() as conn:
             self._upsert(conn, table, 'key', {'key': key_value.key,
                                              'value': key_value.value})
 
@@ -465,7 +521,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def delete_key_value(self, key_value):
         self._writable()
         table = self._tables['key_values']
-        with self._thread_lock, self.engine.begin() as conn:
+        with self._database_errors('removing key %s' % base.record_id(
+                key_value)), self._thread_lock, self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.key == base.record_id(key_value)))
 
@@ -501,6 +558,18 @@ def _rollback_on_error(conn):
     except BaseException:
         conn.rollback()
         raise
+
+
+def _safe_url(connection):
+    """A URL string with its password hidden, without SQLAlchemy."""
+    if not isinstance(connection, str):
+        return repr(type(connection).__name__)
+    scheme, sep, rest = connection.partition('://')
+    credentials, at, host = rest.rpartition('@')
+    if sep and at and ':' in credentials:
+        return '%s://%s:***@%s' % (scheme, credentials.partition(':')[0],
+                                   host)
+    return connection
 
 
 def _file_in_path(directory):
