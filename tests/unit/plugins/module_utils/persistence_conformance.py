@@ -30,6 +30,8 @@ documentation alone.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
@@ -141,6 +143,19 @@ class PersistenceConformance(object):
         assert plugin.db is plugin.db
 
 
+@contextlib.contextmanager
+def using_persistence(config):
+    """The core on the plugin ``config`` builds, until the block ends."""
+    settings = cl.Backend.settings()
+    previous, saved_config = cl.Backend.persistence, settings.persistence_config
+    cl.Backend.set_persistence(dict(config))
+    try:
+        yield cl.Backend.persistence
+    finally:
+        cl.Backend.set_persistence({'storage': previous})
+        settings.persistence_config = saved_config
+
+
 def _forget_live(*resources):
     """As a new process: no object in memory, all from the plugin."""
     for resource in resources:
@@ -154,13 +169,9 @@ class ResourceConformance(object):
     @pytest.fixture
     def core(self, plugin_config, backend):
         """The plugin as the core's persistence, for this test only."""
-        settings = cl.Backend.settings()
-        previous, config = cl.Backend.persistence, settings.persistence_config
-        cl.Backend.set_persistence(dict(plugin_config))
         backend._volumes = None
-        yield cl.Backend.persistence
-        cl.Backend.set_persistence({'storage': previous})
-        settings.persistence_config = config
+        with using_persistence(plugin_config) as core:
+            yield core
         backend._volumes = None
 
     @staticmethod

@@ -17,7 +17,8 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import persist
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base, dbms, memory
 
 import documented_plugins
-from persistence_conformance import PersistenceConformance, ResourceConformance
+from persistence_conformance import (
+    PersistenceConformance, ResourceConformance, using_persistence)
 
 # What the cinderlib documentation says a plugin implements.
 DOCUMENTED = ('db', 'get_volumes', 'get_snapshots', 'get_connections',
@@ -127,43 +128,30 @@ class TestPluginsRunTheCore(ResourceConformance):
 
 
 def test_documented_plugin_is_handed_objects(backend):
-    settings = cl.Backend.settings()
-    previous, config = cl.Backend.persistence, settings.persistence_config
-    cl.Backend.set_persistence(PLUGIN_CONFIGS['documented-dict'])
-    plugin = cl.Backend.persistence.plugin
-    try:
+    with using_persistence(PLUGIN_CONFIGS['documented-dict']) as core:
+        plugin = core.plugin
         volume = backend.create_volume(1, name='seen')
         snapshot = volume.create_snapshot()
         # The live objects themselves, as cinderlib hands them out.
         assert plugin.volumes == {volume.id: volume}
         assert plugin.snapshots == {snapshot.id: snapshot}
         assert all(not isinstance(r, dict) for r in plugin.received)
-        assert cl.Backend.persistence.location == 'here'
+        assert core.location == 'here'
         snapshot.delete()
         volume.delete()
         assert plugin.volumes == plugin.snapshots == {}
-    finally:
-        cl.Backend.set_persistence({'storage': previous})
-        settings.persistence_config = config
 
 
 def test_fields_plugin_writes_only_changes(backend):
-    settings = cl.Backend.settings()
-    previous, config = cl.Backend.persistence, settings.persistence_config
-    cl.Backend.set_persistence(PLUGIN_CONFIGS['documented-fields'])
-    plugin = cl.Backend.persistence.plugin
-    try:
+    with using_persistence(PLUGIN_CONFIGS['documented-fields']) as core:
         volume = backend.create_volume(1)
         volume.extend(2)
-        updates = [changed for kind, vid, changed in plugin.updates
+        updates = [changed for kind, vid, changed in core.plugin.updates
                    if vid == volume.id]
         # creating -> available, then extending -> available with the size.
         assert ['status'] in [[f for f in c if f != 'data'] for c in updates]
         assert any('size' in changed for changed in updates)
         volume.delete()
-    finally:
-        cl.Backend.set_persistence({'storage': previous})
-        settings.persistence_config = config
 
 
 def test_bad_read_names_the_plugin():
@@ -211,17 +199,11 @@ def test_entry_point_plugin(tmp_path, monkeypatch):
 
 
 def test_third_party_plugin_runs_the_core(backend):
-    settings = cl.Backend.settings()
-    previous, config = cl.Backend.persistence, settings.persistence_config
-    cl.Backend.set_persistence({'storage': JSONTextPlugin, 'prefix': 'p'})
-    try:
+    with using_persistence({'storage': JSONTextPlugin, 'prefix': 'p'}) as core:
         volume = backend.create_volume(1)
         snapshot = volume.create_snapshot()
         volume.connect({'host': 'n1'}).disconnect()
         snapshot.delete()
         assert [v.id for v in backend.volumes] == [volume.id]
         volume.delete()
-        assert cl.Backend.persistence.store == {}
-    finally:
-        cl.Backend.set_persistence({'storage': previous})
-        settings.persistence_config = config
+        assert core.store == {}
