@@ -206,7 +206,7 @@ class RecordView(object):
 
     def __repr__(self):
         return '<%s %s (record)>' % (_CLASS_NAMES[self.KIND],
-                                      self._fields.get('id'))
+                                     self._fields.get('id'))
 
 
 class _Named(object):
@@ -226,4 +226,3 @@ def _items(found):
     if isinstance(found, dict):
         return list(found.values())
     return list(found)
-
