@@ -157,7 +157,7 @@ class Resource(serialization.Serializable):
     _live = None                # id -> resource, per subclass
 
     def __init__(self, backend, ovo, error_message=None):
-        self.backend = backend
+        self._backend = backend
         self._ovo = ovo
         self.error_message = error_message
         type(self)._live[ovo.id] = self
@@ -177,6 +177,14 @@ class Resource(serialization.Serializable):
     @property
     def id(self):
         return self._ovo.id
+
+    @property
+    def backend(self):
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend):
+        self._backend = backend
 
     @property
     def status(self):
@@ -443,6 +451,7 @@ class Volume(Resource):
         self._start(backend, runtime.objects.Volume(context=runtime.context,
                                                     id=record['id']))
         self._reload(record)
+        backend._track(self)
         return self
 
     def _reloaded(self, data):
@@ -845,6 +854,12 @@ class Snapshot(Resource):
         return self._volume
 
     @property
+    def backend(self):
+        # The volume's, also once a backend set up later replaced the
+        # placeholder it was loaded with.
+        return self._volume.backend
+
+    @property
     def name_in_storage(self):
         """What the driver calls it on the backend (snapshot-<id>)."""
         return self._ovo.name
@@ -1020,6 +1035,10 @@ class Connection(Resource):
     @property
     def volume(self):
         return self._volume
+
+    @property
+    def backend(self):
+        return self._volume.backend
 
     @property
     def connected(self):
