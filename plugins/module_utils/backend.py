@@ -409,10 +409,16 @@ class Backend(serialization.Serializable):
         """The backend's volumes, loaded on first use (see refresh)."""
         if self._volumes is None:
             from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-            self._volumes = [
+            volumes = [
                 resources.Volume._from_record(record, backend=self)
                 for record in self.persistence.get_volumes(
                     backend_name=self._name)]
+            # And those loaded here without save=True that persistence
+            # does not know: this process does.
+            listed = set(volume.id for volume in volumes)
+            self._volumes = volumes + [
+                volume for volume in self._known.values()
+                if volume.id not in listed and not volume._in_persistence]
         return self._volumes
 
     def refresh(self):

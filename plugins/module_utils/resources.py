@@ -23,6 +23,7 @@ import contextlib
 import uuid
 import weakref
 
+from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_checks
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
@@ -155,6 +156,9 @@ class Resource(serialization.Serializable):
     KIND = None                 # volume, snapshot, connection: names the
     #                             persistence calls (get_volumes, ...)
     _live = None                # id -> resource, per subclass
+    # False for what was loaded from JSON without save=True and not saved
+    # since: persistence may not know it, this process does.
+    _in_persistence = True
 
     def __init__(self, backend, ovo, error_message=None):
         self._backend = backend
@@ -264,6 +268,7 @@ class Resource(serialization.Serializable):
 
     def _save(self):
         getattr(_persistence(), 'set_' + self.KIND)(self._record())
+        self._in_persistence = True
 
     def _forget(self):
         """Drop the record and the live entry."""
@@ -622,16 +627,40 @@ class Volume(Resource):
     def _check_unused(self, doing, snapshot_fix):
         # As Cinder's API: drivers differ (RBD moves a volume with snapshots
         # to its trash and reports success), and the snapshots' records
-        # would be orphaned.
+        # would be orphaned.  Read afresh: another process may have added
+        # some since the lists were loaded.
         self._check_exists()
-        if self.connections:
+        connections = self._current(Connection)
+        if connections:
             raise errors.InvalidInput(
                 'volume %s has %d connection(s); disconnect them before '
-                '%s it' % (self.id, len(self.connections), doing))
-        if self.snapshots:
+                '%s it' % (self.id, len(connections), doing))
+        snapshots = self._current(Snapshot)
+        if snapshots:
             raise errors.InvalidInput(
-                'volume %s has %d snapshot(s); %s them before %s the volume'
-                % (self.id, len(self.snapshots), snapshot_fix, doing))
+                'volume %s has %d snapshot(s) (%s); %s them before %s the '
+                'volume' % (self.id, len(snapshots),
+                            ', '.join(s.id for s in snapshots), snapshot_fix,
+                            doing))
+
+    def _current(self, kind):
+        """The volume's snapshots or connections as persistence has them
+        now, with those this process holds that persistence does not know
+        (loaded without save); the list is updated with them."""
+        cached = (self._snapshots if kind is Snapshot
+                  else self._connections) or ()
+        fresh = [kind._from_record(record, volume=self) for record in
+                 getattr(_persistence(), 'get_%ss' % kind.KIND)(
+                     volume_id=self.id)]
+        known = set(resource.id for resource in fresh)
+        current = fresh + [resource for resource in cached
+                           if resource.id not in known and
+                           not resource._in_persistence]
+        if kind is Snapshot:
+            self._snapshots = current
+        else:
+            self._set_connections(current)
+        return current
 
     def _untrack(self):
         self.backend._untrack(self)
@@ -642,11 +671,20 @@ class Volume(Resource):
         Refused while it has snapshots or connections.
         """
         self._check_unused('deleting', 'delete')
+        driver = self.backend.driver
+        driver_checks.check_deletable(driver, self._ovo)
         previous = self.status
+        self._ovo.terminated_at = _now()
         self._set_status('deleting')
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
-            self.backend.driver.delete_volume(self._ovo)
+            driver.delete_volume(self._ovo)
+        try:
+            driver_checks.check_deleted(driver, self._ovo)
+        except errors.BackendError as exc:
+            self._ovo.terminated_at = None
+            self._set_status(previous, str(exc))
+            raise
         self._ended()
 
     def unmanage(self):
@@ -965,7 +1003,8 @@ class Connection(Resource):
         ctxt = runtime.context
         vol_ovo = volume._ovo
         connection_id = new_id(cls, kwargs.pop('id', None), 'connection')
-        had_connections = bool(volume.connections)
+        # Afresh: another host's connection needs the export kept.
+        had_connections = bool(volume._current(Connection))
         with volume._driver_call('validate the connector', None):
             driver.validate_connector(connector_dict)
         with volume._driver_call('export', None):
@@ -1125,7 +1164,10 @@ class Connection(Resource):
         with volume._driver_call('terminate the connection', None):
             driver.terminate_connection(volume._ovo, self.connector_info,
                                         force=force)
-            if not [c for c in volume.connections if c.id != self.id]:
+            # Afresh: removing the export under another host's connection
+            # cuts it off.
+            if not [c for c in volume._current(Connection)
+                    if c.id != self.id]:
                 driver.remove_export(_runtime().context, volume._ovo)
         self._forget()
         self._ovo.attach_status = 'detached'

@@ -48,10 +48,8 @@ _CEPHX_KEY = re.compile(r'(key\s*=\s*)[A-Za-z0-9+/]{20,}={0,2}')
 def mask_secrets(text):
     """``text`` with passwords and Ceph keys replaced by ***."""
     from oslo_utils import strutils
-    masked = _CEPHX_KEY.sub(r'\1***', strutils.mask_password(text))
-    if 'keyring' in masked and '[client.' in masked and \
-            _CEPHX_KEY.search(masked) is None and 'key' in \
-            masked.split('[client.', 1)[1]:
+    masked, keys = _CEPHX_KEY.subn(r'\1***', strutils.mask_password(text))
+    if not keys and 'keyring' in masked and '[client.' in masked:
         # A keyring in a form the pattern missed: drop all of it.
         masked = masked.split('[client.')[0] + '***'
     return masked

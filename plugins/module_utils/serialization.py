@@ -148,6 +148,10 @@ class Loading(object):
 
     def add(self, *resources):
         self.resources.extend(resources)
+        if not self.save:
+            for resource in resources:
+                # Known here, maybe not in persistence (until saved).
+                resource._in_persistence = False
 
     def commit(self):
         if not self.save:
