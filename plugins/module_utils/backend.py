@@ -303,6 +303,12 @@ class Backend(serialization.Serializable):
         return backend
 
     @classmethod
+    def load_backend(cls, backend_data):
+        """The backend a serialized ``backend`` entry names (documented
+        with load): see from_config."""
+        return cls.from_config(backend_data)
+
+    @classmethod
     def from_config(cls, config):
         """The backend a serialized ``config`` names: the one set up here
         under that name, else one set up from ``config`` when it holds the
@@ -432,6 +438,8 @@ class Backend(serialization.Serializable):
 
     def _track(self, volume):
         """Note a new or loaded volume (and add it to the list, if loaded)."""
+        if volume._ovo.obj_attr_is_set('deleted') and volume._ovo.deleted:
+            return      # loaded from the JSON of a deleted volume
         self._known[volume.id] = volume
         if self._volumes is not None and volume not in self._volumes:
             self._volumes.append(volume)
@@ -514,9 +522,14 @@ class MissingBackend(object):
         return {'volume_backend_name': self.id}
 
     def __getattr__(self, name):
-        raise errors.NotFound(
+        raise BackendNotSetUp(
             'backend %r is not set up in this process, so %s is not '
             'available; only local attach/detach work' % (self.id, name))
+
+
+class BackendNotSetUp(errors.NotFound, AttributeError):
+    """What a MissingBackend answers; an AttributeError too, so that
+    hasattr(backend, 'driver') tells whether the driver is there."""
 
 
 def _message(exc):

@@ -160,6 +160,9 @@ class Loading(object):
         saved = set()
         for resource in self.resources:
             key = (resource.KIND, resource.id)
+            if resource._ovo.obj_attr_is_set('deleted') and \
+                    resource._ovo.deleted:
+                continue    # gone from the storage: no record to bring back
             if key not in saved:
                 saved.add(key)
                 resource._save()
