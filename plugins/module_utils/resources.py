@@ -333,6 +333,18 @@ class Resource(serialization.Serializable):
             yield
         except errors.CinderlibError:
             raise
+        except NotImplementedError as exc:
+            # Documented: "If the Cinder driver doesn't implement the extend
+            # operation it will raise a NotImplementedError".  Nothing was
+            # done: the status is what it was.
+            if busy_status:
+                self._set_status(busy_status)
+            raise errors.NotSupported('%s %s: cannot %s: the driver %s does '
+                                      'not implement it (%s)' % (
+                                          type(self).__name__.lower(),
+                                          self.id, action,
+                                          type(self.backend.driver).__name__,
+                                          _driver_message(exc)))
         except Exception as exc:
             message = _driver_message(exc)
             busy = type(exc).__name__ in ('VolumeIsBusy', 'SnapshotIsBusy')
@@ -587,8 +599,17 @@ class Volume(Resource):
             self._update_fields(update, save=False)
         self._ovo.launched_at = _now()
         self._set_status('available')
+        self._new_lists()
         self.backend._track(self)
         return self
+
+    def _new_lists(self):
+        # Made here a moment ago: no snapshot or connection anywhere yet, so
+        # the lists are known (json lists what this process adds to them).
+        if self._snapshots is None:
+            self._snapshots = []
+        if self._connections is None:
+            self._set_connections([])
 
     @classmethod
     def manage(cls, backend, existing_ref, **kwargs):
@@ -606,6 +627,7 @@ class Volume(Resource):
                        driver.manage_existing, 'size')
         volume._ovo.launched_at = _now()
         volume._set_status('available')
+        volume._new_lists()
         backend._track(volume)
         return volume
 
@@ -711,7 +733,8 @@ class Volume(Resource):
                                                     self.size))
         previous = self.status
         self._set_status('extending')
-        with self._driver_call('extend', 'error_extending'):
+        with self._driver_call('extend', 'error_extending',
+                               busy_status=previous):
             self.backend.driver.extend_volume(self._ovo, new_size)
         self._ovo.size = new_size
         self._set_status(previous)
@@ -1136,6 +1159,17 @@ class Connection(Resource):
         info = self.conn_info_with_secrets()
         self.device = self._brick_connector().connect_volume(info['data'])
         self._volume.local_attach = self
+        self._save()
+        return self
+
+    def device_attached(self, device):
+        """Record the device another node attached (os-brick's
+        connect_volume result), so the connection shows its path."""
+        if not isinstance(device, dict):
+            raise errors.InvalidInput(
+                'device must be the dict os-brick connect_volume returned '
+                '(with "path"), got %s' % type(device).__name__)
+        self.device = device
         self._save()
         return self
 

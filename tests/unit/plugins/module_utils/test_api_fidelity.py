@@ -222,3 +222,43 @@ def test_load_backend_is_documented(backend):
     assert cl.Backend.load_backend(backend.config) is backend
     assert cl.Backend.load_backend({'volume_backend_name': backend.id,
                                     'volume_driver': DRIVER}) is backend
+
+
+def test_volume_json_lists_what_this_process_made(backend):
+    volume = backend.create_volume(1)
+    assert volume.json['snapshots'] == volume.json['connections'] == []
+    snapshot = volume.create_snapshot()
+    connection = volume.connect({'host': 'n1'})
+    data = volume.json
+    assert [r['id'] for r in data['snapshots']] == [snapshot.id]
+    assert [r['id'] for r in data['connections']] == [connection.id]
+    connection.disconnect()
+    snapshot.delete()
+    assert volume.json['snapshots'] == volume.json['connections'] == []
+    volume.delete()
+
+
+def test_extend_not_implemented_raises_not_implemented_error(backend):
+    volume = backend.create_volume(1)
+    backend.driver.fail_next['extend_volume'] = NotImplementedError(
+        'Extend volume not implemented')
+    with pytest.raises(NotImplementedError, match='does not implement'):
+        volume.extend(2)
+    assert (volume.status, volume.size) == ('available', 1)
+    assert cl.Backend.persistence.get_volumes(volume_id=volume.id)[0][
+        'status'] == 'available'
+    volume.delete()
+
+
+def test_device_attached_on_another_node(backend):
+    volume = backend.create_volume(1)
+    connection = volume.connect({'host': 'n1'})
+    connection.device_attached({'path': '/dev/sdx', 'type': 'block'})
+    assert connection.path == '/dev/sdx' and connection.attached
+    forget_live(connection)
+    [loaded] = cl.Volume.get_by_id(volume.id).connections
+    assert loaded.path == '/dev/sdx'
+    with pytest.raises(cl.errors.InvalidInput, match='device must be'):
+        loaded.device_attached('/dev/sdx')
+    loaded.disconnect()
+    loaded.volume.delete()
