@@ -22,37 +22,36 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 def check_deletable(driver, volume):
     """Raise InvalidInput if the storage holds snapshots of ``volume`` that
     its driver would keep (hidden) instead of deleting the volume."""
-    checks = _checks(driver)
-    if checks:
-        snapshots = checks[0](driver, volume)
-        if snapshots:
-            raise errors.InvalidInput(
-                'volume %s has %d snapshot(s) on the backend (%s) that this '
-                'process does not know of (made by another process or '
-                'outside openstack.cinderlib); the driver would hide the '
-                'volume instead of deleting it: delete the snapshots first '
-                '(refresh() lists those made through openstack.cinderlib)'
-                % (volume.id, len(snapshots), ', '.join(sorted(snapshots))))
+    snapshots = _ask(driver, volume, BEFORE)
+    if snapshots:
+        raise errors.InvalidInput(
+            'volume %s has %d snapshot(s) on the backend (%s) that this '
+            'process does not know of (made by another process or outside '
+            'openstack.cinderlib); the driver would hide the volume instead '
+            'of deleting it: delete the snapshots first (refresh() lists '
+            'those made through openstack.cinderlib)' % (
+                volume.id, len(snapshots), ', '.join(sorted(snapshots))))
 
 
 def check_deleted(driver, volume):
     """After the driver reported ``volume`` deleted: raise BackendError if
     it kept the volume with snapshots instead (what it kept is put back)."""
-    checks = _checks(driver)
-    if checks:
-        kept = checks[1](driver, volume)
-        if kept:
-            raise errors.BackendError(
-                'volume %s: the driver reported it deleted but %s; the '
-                'volume is kept: delete its snapshots first' % (volume.id,
-                                                                kept))
+    kept = _ask(driver, volume, AFTER)
+    if kept:
+        raise errors.BackendError(
+            'volume %s: the driver reported it deleted but %s; the volume is '
+            'kept: delete its snapshots first' % (volume.id, kept))
 
 
-def _checks(driver):
+BEFORE, AFTER = 0, 1
+
+
+def _ask(driver, volume, when):
+    """The driver's check for ``when`` (BEFORE/AFTER), None if it has none."""
     for class_ in type(driver).__mro__:
         checks = _CHECKS.get('%s.%s' % (class_.__module__, class_.__name__))
         if checks:
-            return checks
+            return checks[when](driver, volume)
     return None
 
 
@@ -63,40 +62,38 @@ def _rbd_own_snapshot(name):
     return name.startswith('backup.') or name.endswith('.clone_snap')
 
 
-def _rbd_user_snapshots(driver, image):
-    return [snap['name'] for snap in image.list_snaps()
-            if not _rbd_own_snapshot(snap['name'])]
+def _rbd_user_snapshots(driver, ioctx, name=None, image_id=None):
+    """Snapshots of an image (by name, or by id in the trash) other than
+    the driver's own; None if there is no such image."""
+    try:
+        image = driver.rbd.Image(ioctx, name, image_id=image_id,
+                                 read_only=True)
+    except driver.rbd.ImageNotFound:
+        return None
+    try:
+        return [snap['name'] for snap in image.list_snaps()
+                if not _rbd_own_snapshot(snap['name'])]
+    finally:
+        image.close()
 
 
 def _rbd_snapshots_before(driver, volume):
     from cinder.volume.drivers import rbd as rbd_driver
     with rbd_driver.RADOSClient(driver) as client:
-        try:
-            image = driver.rbd.Image(client.ioctx, volume.name,
-                                     read_only=True)
-        except driver.rbd.ImageNotFound:
-            return []
-        try:
-            return _rbd_user_snapshots(driver, image)
-        finally:
-            image.close()
+        return _rbd_user_snapshots(driver, client.ioctx, volume.name)
 
 
 def _rbd_kept_after(driver, volume):
     """A snapshot made between the check and the delete: the driver trashed
-    the image.  Restore it, and say what happened."""
+    (or renamed) the image.  Put it back, and say what happened."""
     from cinder.volume.drivers import rbd as rbd_driver
+    rbd_api = driver.RBDProxy()
     with rbd_driver.RADOSClient(driver) as client:
-        rbd_api = driver.RBDProxy()
         for entry in rbd_api.trash_list(client.ioctx):
             if entry['name'] != volume.name:
                 continue
-            image = driver.rbd.Image(client.ioctx, image_id=entry['id'],
-                                     read_only=True)
-            try:
-                snapshots = _rbd_user_snapshots(driver, image)
-            finally:
-                image.close()
+            snapshots = _rbd_user_snapshots(driver, client.ioctx,
+                                            image_id=entry['id'])
             if not snapshots:
                 return None     # the driver's deferred deletion: fine
             try:
@@ -108,21 +105,13 @@ def _rbd_kept_after(driver, volume):
                                                  ', '.join(snapshots), exc))
             return ('moved it to the RBD trash because it has snapshot(s) %s '
                     '(made meanwhile); it was restored' % ', '.join(snapshots))
-        try:
-            image = driver.rbd.Image(client.ioctx, volume.name + '.deleted',
-                                     read_only=True)
-        except driver.rbd.ImageNotFound:
-            return None
-        try:
-            snapshots = _rbd_user_snapshots(driver, image)
-        finally:
-            image.close()
+        hidden = volume.name + '.deleted'
+        snapshots = _rbd_user_snapshots(driver, client.ioctx, hidden)
         if not snapshots:
-            return None     # kept for its clones, as documented
-        driver.RBDProxy().rename(client.ioctx, volume.name + '.deleted',
-                                 volume.name)
-        return ('renamed it %s.deleted with snapshot(s) %s (made meanwhile); '
-                'its name was restored' % (volume.name, ', '.join(snapshots)))
+            return None     # gone, or kept for its clones as documented
+        rbd_api.rename(client.ioctx, hidden, volume.name)
+        return ('renamed it %s with snapshot(s) %s (made meanwhile); its name '
+                'was restored' % (hidden, ', '.join(snapshots)))
 
 
 _CHECKS = {
