@@ -694,7 +694,7 @@ class Volume(Resource):
         """
         self._check_unused('deleting', 'delete')
         driver = self.backend.driver
-        driver_checks.check_deletable(driver, self._ovo)
+        checked = driver_checks.check_deletable(driver, self._ovo)
         previous = self.status
         self._ovo.terminated_at = _now()
         self._set_status('deleting')
@@ -702,7 +702,7 @@ class Volume(Resource):
                                busy_status=previous):
             driver.delete_volume(self._ovo)
         try:
-            driver_checks.check_deleted(driver, self._ovo)
+            driver_checks.check_deleted(driver, self._ovo, checked)
         except errors.BackendError as exc:
             self._ovo.terminated_at = None
             self._set_status(previous, str(exc))

@@ -216,25 +216,59 @@ def test_delete_refused_for_snapshots_only_the_storage_has(backend, volumes):
     volume.delete()
 
 
+def snapshot_made_right_after_the_check(monkeypatch, backend, volume, name):
+    """The storage check runs, then a snapshot appears before the delete."""
+    key = 'cinder.volume.drivers.rbd.RBDDriver'
+    before, after = driver_checks._CHECKS[key]
+
+    def check_then_snapshot(driver, checked):
+        state = before(driver, checked)
+        rbd_snapshot(backend, volume, name)
+        return state
+    monkeypatch.setitem(driver_checks._CHECKS, key,
+                        (check_then_snapshot, after))
+
+
 def test_driver_trashing_a_volume_is_not_a_deletion(backend, volumes,
                                                     monkeypatch):
-    """A snapshot made between the check and the driver's delete: the RBD
-    driver trashes the image and reports success."""
+    """The RBD driver trashes an image with snapshots and reports success."""
     if not is_rbd(backend):
         pytest.skip('the storage check is for the RBD driver')
     volume = backend.create_volume(1)
     volumes.append(volume)
-    rbd_snapshot(backend, volume, 'made-meanwhile')
-    monkeypatch.setattr(driver_checks, 'check_deletable',
-                        lambda driver, volume: None)
+    snapshot_made_right_after_the_check(monkeypatch, backend, volume,
+                                        'made-meanwhile')
     with pytest.raises(cl.errors.BackendError,
                        match='RBD trash.*made-meanwhile.*restored'):
         volume.delete()
+    monkeypatch.undo()
     assert volume.status == 'available'
     assert cl.Backend.persistence.get_volumes(volume_id=volume.id)[0][
         'status'] == 'available'
     assert not in_trash(backend, volume)
     assert volume.name_in_storage in conftest.backend_leftovers(backend)
     rbd_snapshot(backend, volume, 'made-meanwhile', remove=True)
-    monkeypatch.undo()
     volume.delete()
+
+
+def test_driver_hiding_a_volume_with_clones_is_not_a_deletion(
+        backend, volumes, monkeypatch):
+    """With clones, the RBD driver renames the image <name>.deleted, the
+    snapshots with it, and reports success."""
+    if not is_rbd(backend):
+        pytest.skip('the storage check is for the RBD driver')
+    volume = backend.create_volume(1)
+    volumes.append(volume)
+    clone = volume.clone()
+    volumes.append(clone)
+    snapshot_made_right_after_the_check(monkeypatch, backend, volume,
+                                        'made-meanwhile')
+    with pytest.raises(cl.errors.BackendError,
+                       match='renamed it .*deleted.*made-meanwhile'):
+        volume.delete()
+    monkeypatch.undo()
+    assert volume.status == 'available'
+    leftovers = conftest.backend_leftovers(backend)
+    assert volume.name_in_storage in leftovers
+    assert volume.name_in_storage + '.deleted' not in leftovers
+    rbd_snapshot(backend, volume, 'made-meanwhile', remove=True)
