@@ -35,8 +35,6 @@ def check_deletable(driver, volume):
             'of deleting it: delete the snapshots first (refresh() lists '
             'those made through openstack.cinderlib)' % (
                 volume.id, len(snapshots), ', '.join(sorted(snapshots))))
-
-
     return state
 
 
