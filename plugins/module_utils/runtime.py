@@ -203,7 +203,12 @@ class Runtime(object):
                 name, _sep, level = pair.partition('=')
                 logging.getLogger(name).setLevel(level)
         else:
-            oslo_logging.setup(self.conf, 'cinder')
+            try:
+                oslo_logging.setup(self.conf, 'cinder')
+            except (OSError, ValueError, TypeError, RuntimeError) as exc:
+                raise errors.InvalidConfiguration(
+                    'logging: Cinder\'s logging options (log_file, log_dir, '
+                    'use_syslog, ...) cannot be applied: %s' % exc)
             for handler in own_handlers:
                 if handler not in root.handlers:
                     root.addHandler(handler)

@@ -57,6 +57,14 @@ mode = sys.argv[1]
 if mode == 'program-handler':
     logging.basicConfig(stream=sys.stderr, format='PROGRAM %%(name)s %%(message)s')
 options = {} if mode == 'default' else {'disable_logs': False, 'debug': True}
+if mode == 'bad-log-file':
+    options['log_file'] = '/nonexistent/cl-logs/cinder.log'
+    try:
+        cl.setup(file_locks_path=sys.argv[2], **options)
+        cl.Backend('logs', volume_driver=%(driver)r)
+    except cl.errors.InvalidConfiguration as exc:
+        print(exc)
+    sys.exit(0)
 cl.setup(file_locks_path=sys.argv[2], **options)
 backend = cl.Backend('logs', volume_driver=%(driver)r, fake_password='s3cret')
 logging.getLogger('cinder.volume.drivers.fake').info('auth_password=s3cret')
@@ -86,6 +94,12 @@ def test_a_program_with_its_own_logging_keeps_it(tmp_path):
     assert 'PROGRAM cinder.volume.driver ' in err, err[-2000:]
     assert 'cinder.volume.driver' not in out
     assert 's3cret' not in out + err
+
+
+def test_a_log_file_that_cannot_be_written_is_named(tmp_path):
+    out, err = run_logging_child(tmp_path, 'bad-log-file')
+    assert out.startswith("logging: Cinder's logging options")
+    assert '/nonexistent/cl-logs/cinder.log' in out
 
 
 def test_logs_are_off_by_default(tmp_path):
