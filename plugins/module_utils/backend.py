@@ -337,10 +337,7 @@ class Backend(serialization.Serializable):
         if 'volumes' in data:
             volumes = [resources.Volume._from_body(body, backend, loading)
                        for body in data['volumes']]
-            # Unsaved, they are only known here; saved, persistence lists
-            # them with the others on first use.
-            if backend._volumes is None and not loading.save:
-                backend._volumes = list(backend._known.values())
+            # Listed from now on (unsaved ones too: see volumes).
             for volume in volumes:
                 backend._track(volume)
         return backend
