@@ -14,6 +14,9 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import seriali
 
 _runtime = []
 _backend_groups = set()
+# name -> MissingBackend: what resources of a backend not set up here are
+# bound to (fail_on_missing_backend=False) until it is set up.
+_missing = {}
 
 
 def runtime():
@@ -152,6 +155,9 @@ class Backend(serialization.Serializable):
         self._name = volume_backend_name
         self._driver_cfg = dict(driver_cfg)
         self._volumes = None
+        # Volumes created or loaded through this backend in this process,
+        # listed by json even before the lazy volumes list is loaded.
+        self._known = {}
         self._pool_names = None
         rt = runtime()
         self._check_group_name(rt)
@@ -166,6 +172,15 @@ class Backend(serialization.Serializable):
             self.configuration.clear()
             raise
         Backend.backends[volume_backend_name] = self
+        self._adopt(_missing.pop(volume_backend_name, None))
+
+    def _adopt(self, placeholder):
+        """Rebind to this backend what was loaded before it was set up."""
+        if placeholder is None:
+            return
+        for volume in list(placeholder._known.values()):
+            volume.backend = self
+            self._track(volume)
 
     def _check_group_name(self, rt):
         # Each backend's options live in an oslo.config group of its name,
@@ -282,8 +297,16 @@ class Backend(serialization.Serializable):
                     'backend %r is not set up in this process; create '
                     'Backend(%r, volume_driver=..., ...) before loading its '
                     'resources' % (name, name))
-            backend = MissingBackend(name)
+            backend = _missing.get(name)
+            if backend is None:
+                backend = _missing[name] = MissingBackend(name)
         return backend
+
+    @classmethod
+    def load_backend(cls, backend_data):
+        """The backend a serialized ``backend`` entry names (documented
+        with load): see from_config."""
+        return cls.from_config(backend_data)
 
     @classmethod
     def from_config(cls, config):
@@ -299,8 +322,12 @@ class Backend(serialization.Serializable):
     def _to_json(self, load_lazy):
         data = serialization.envelope('Backend', self)
         if load_lazy or self._volumes is not None:
-            data['volumes'] = [volume._body(load_lazy)
-                               for volume in self.volumes]
+            volumes = self.volumes
+        else:
+            # Not loaded from persistence: what this process made or loaded.
+            volumes = list(self._known.values())
+        if load_lazy or volumes:
+            data['volumes'] = [volume._body(load_lazy) for volume in volumes]
         return data
 
     @classmethod
@@ -310,10 +337,7 @@ class Backend(serialization.Serializable):
         if 'volumes' in data:
             volumes = [resources.Volume._from_body(body, backend, loading)
                        for body in data['volumes']]
-            # Unsaved, they are only known here; saved, persistence lists
-            # them with the others on first use.
-            if backend._volumes is None and not loading.save:
-                backend._volumes = []
+            # Listed from now on (unsaved ones too: see volumes).
             for volume in volumes:
                 backend._track(volume)
         return backend
@@ -388,10 +412,16 @@ class Backend(serialization.Serializable):
         """The backend's volumes, loaded on first use (see refresh)."""
         if self._volumes is None:
             from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-            self._volumes = [
+            volumes = [
                 resources.Volume._from_record(record, backend=self)
                 for record in self.persistence.get_volumes(
                     backend_name=self._name)]
+            # And those loaded here without save=True that persistence
+            # does not know: this process does.
+            listed = set(volume.id for volume in volumes)
+            self._volumes = volumes + [
+                volume for volume in self._known.values()
+                if volume.id not in listed and not volume._in_persistence]
         return self._volumes
 
     def refresh(self):
@@ -404,11 +434,15 @@ class Backend(serialization.Serializable):
         return self.volumes
 
     def _track(self, volume):
-        """Add a new or loaded volume to the list, if loaded."""
+        """Note a new or loaded volume (and add it to the list, if loaded)."""
+        if volume._ovo.obj_attr_is_set('deleted') and volume._ovo.deleted:
+            return      # loaded from the JSON of a deleted volume
+        self._known[volume.id] = volume
         if self._volumes is not None and volume not in self._volumes:
             self._volumes.append(volume)
 
     def _untrack(self, volume):
+        self._known.pop(volume.id, None)
         if self._volumes is not None:
             self._volumes = [v for v in self._volumes if v.id != volume.id]
 
@@ -478,15 +512,21 @@ class MissingBackend(object):
 
     def __init__(self, name):
         self.id = self.volume_backend_name = name
+        self._known = {}
 
     @property
     def config(self):
         return {'volume_backend_name': self.id}
 
     def __getattr__(self, name):
-        raise errors.NotFound(
+        raise BackendNotSetUp(
             'backend %r is not set up in this process, so %s is not '
             'available; only local attach/detach work' % (self.id, name))
+
+
+class BackendNotSetUp(errors.NotFound, AttributeError):
+    """What a MissingBackend answers; an AttributeError too, so that
+    hasattr(backend, 'driver') tells whether the driver is there."""
 
 
 def _message(exc):

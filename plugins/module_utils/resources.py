@@ -23,6 +23,7 @@ import contextlib
 import uuid
 import weakref
 
+from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_checks
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
@@ -155,9 +156,12 @@ class Resource(serialization.Serializable):
     KIND = None                 # volume, snapshot, connection: names the
     #                             persistence calls (get_volumes, ...)
     _live = None                # id -> resource, per subclass
+    # False for what was loaded from JSON without save=True and not saved
+    # since: persistence may not know it, this process does.
+    _in_persistence = True
 
     def __init__(self, backend, ovo, error_message=None):
-        self.backend = backend
+        self._backend = backend
         self._ovo = ovo
         self.error_message = error_message
         type(self)._live[ovo.id] = self
@@ -177,6 +181,14 @@ class Resource(serialization.Serializable):
     @property
     def id(self):
         return self._ovo.id
+
+    @property
+    def backend(self):
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend):
+        self._backend = backend
 
     @property
     def status(self):
@@ -256,6 +268,7 @@ class Resource(serialization.Serializable):
 
     def _save(self):
         getattr(_persistence(), 'set_' + self.KIND)(self._record())
+        self._in_persistence = True
 
     def _forget(self):
         """Drop the record and the live entry."""
@@ -320,6 +333,18 @@ class Resource(serialization.Serializable):
             yield
         except errors.CinderlibError:
             raise
+        except NotImplementedError as exc:
+            # Documented: "If the Cinder driver doesn't implement the extend
+            # operation it will raise a NotImplementedError".  Nothing was
+            # done: the status is what it was.
+            if busy_status:
+                self._set_status(busy_status)
+            raise errors.NotSupported('%s %s: cannot %s: the driver %s does '
+                                      'not implement it (%s)' % (
+                                          type(self).__name__.lower(),
+                                          self.id, action,
+                                          type(self.backend.driver).__name__,
+                                          _driver_message(exc)))
         except Exception as exc:
             message = _driver_message(exc)
             busy = type(exc).__name__ in ('VolumeIsBusy', 'SnapshotIsBusy')
@@ -443,6 +468,7 @@ class Volume(Resource):
         self._start(backend, runtime.objects.Volume(context=runtime.context,
                                                     id=record['id']))
         self._reload(record)
+        backend._track(self)
         return self
 
     def _reloaded(self, data):
@@ -573,8 +599,17 @@ class Volume(Resource):
             self._update_fields(update, save=False)
         self._ovo.launched_at = _now()
         self._set_status('available')
+        self._new_lists()
         self.backend._track(self)
         return self
+
+    def _new_lists(self):
+        # Made here a moment ago: no snapshot or connection anywhere yet, so
+        # the lists are known (json lists what this process adds to them).
+        if self._snapshots is None:
+            self._snapshots = []
+        if self._connections is None:
+            self._set_connections([])
 
     @classmethod
     def manage(cls, backend, existing_ref, **kwargs):
@@ -592,6 +627,7 @@ class Volume(Resource):
                        driver.manage_existing, 'size')
         volume._ovo.launched_at = _now()
         volume._set_status('available')
+        volume._new_lists()
         backend._track(volume)
         return volume
 
@@ -613,16 +649,40 @@ class Volume(Resource):
     def _check_unused(self, doing, snapshot_fix):
         # As Cinder's API: drivers differ (RBD moves a volume with snapshots
         # to its trash and reports success), and the snapshots' records
-        # would be orphaned.
+        # would be orphaned.  Read afresh: another process may have added
+        # some since the lists were loaded.
         self._check_exists()
-        if self.connections:
+        connections = self._current(Connection)
+        if connections:
             raise errors.InvalidInput(
                 'volume %s has %d connection(s); disconnect them before '
-                '%s it' % (self.id, len(self.connections), doing))
-        if self.snapshots:
+                '%s it' % (self.id, len(connections), doing))
+        snapshots = self._current(Snapshot)
+        if snapshots:
             raise errors.InvalidInput(
-                'volume %s has %d snapshot(s); %s them before %s the volume'
-                % (self.id, len(self.snapshots), snapshot_fix, doing))
+                'volume %s has %d snapshot(s) (%s); %s them before %s the '
+                'volume' % (self.id, len(snapshots),
+                            ', '.join(s.id for s in snapshots), snapshot_fix,
+                            doing))
+
+    def _current(self, kind):
+        """The volume's snapshots or connections as persistence has them
+        now, with those this process holds that persistence does not know
+        (loaded without save); the list is updated with them."""
+        cached = (self._snapshots if kind is Snapshot
+                  else self._connections) or ()
+        fresh = [kind._from_record(record, volume=self) for record in
+                 getattr(_persistence(), 'get_%ss' % kind.KIND)(
+                     volume_id=self.id)]
+        known = set(resource.id for resource in fresh)
+        current = fresh + [resource for resource in cached
+                           if resource.id not in known and
+                           not resource._in_persistence]
+        if kind is Snapshot:
+            self._snapshots = current
+        else:
+            self._set_connections(current)
+        return current
 
     def _untrack(self):
         self.backend._untrack(self)
@@ -633,11 +693,20 @@ class Volume(Resource):
         Refused while it has snapshots or connections.
         """
         self._check_unused('deleting', 'delete')
+        driver = self.backend.driver
+        checked = driver_checks.check_deletable(driver, self._ovo)
         previous = self.status
+        self._ovo.terminated_at = _now()
         self._set_status('deleting')
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
-            self.backend.driver.delete_volume(self._ovo)
+            driver.delete_volume(self._ovo)
+        try:
+            driver_checks.check_deleted(driver, self._ovo, checked)
+        except errors.BackendError as exc:
+            self._ovo.terminated_at = None
+            self._set_status(previous, str(exc))
+            raise
         self._ended()
 
     def unmanage(self):
@@ -664,7 +733,8 @@ class Volume(Resource):
                                                     self.size))
         previous = self.status
         self._set_status('extending')
-        with self._driver_call('extend', 'error_extending'):
+        with self._driver_call('extend', 'error_extending',
+                               busy_status=previous):
             self.backend.driver.extend_volume(self._ovo, new_size)
         self._ovo.size = new_size
         self._set_status(previous)
@@ -845,6 +915,12 @@ class Snapshot(Resource):
         return self._volume
 
     @property
+    def backend(self):
+        # The volume's, also once a backend set up later replaced the
+        # placeholder it was loaded with.
+        return self._volume.backend
+
+    @property
     def name_in_storage(self):
         """What the driver calls it on the backend (snapshot-<id>)."""
         return self._ovo.name
@@ -950,7 +1026,8 @@ class Connection(Resource):
         ctxt = runtime.context
         vol_ovo = volume._ovo
         connection_id = new_id(cls, kwargs.pop('id', None), 'connection')
-        had_connections = bool(volume.connections)
+        # Afresh: another host's connection needs the export kept.
+        had_connections = bool(volume._current(Connection))
         with volume._driver_call('validate the connector', None):
             driver.validate_connector(connector_dict)
         with volume._driver_call('export', None):
@@ -1022,6 +1099,10 @@ class Connection(Resource):
         return self._volume
 
     @property
+    def backend(self):
+        return self._volume.backend
+
+    @property
     def connected(self):
         return self._ovo.attach_status == 'attached'
 
@@ -1081,6 +1162,17 @@ class Connection(Resource):
         self._save()
         return self
 
+    def device_attached(self, device):
+        """Record the device another node attached (os-brick's
+        connect_volume result), so the connection shows its path."""
+        if not isinstance(device, dict):
+            raise errors.InvalidInput(
+                'device must be the dict os-brick connect_volume returned '
+                '(with "path"), got %s' % type(device).__name__)
+        self.device = device
+        self._save()
+        return self
+
     def detach(self, force=False, ignore_errors=False):
         """Detach from this host (local step only; stays connected)."""
         if not self.device:
@@ -1106,7 +1198,10 @@ class Connection(Resource):
         with volume._driver_call('terminate the connection', None):
             driver.terminate_connection(volume._ovo, self.connector_info,
                                         force=force)
-            if not [c for c in volume.connections if c.id != self.id]:
+            # Afresh: removing the export under another host's connection
+            # cuts it off.
+            if not [c for c in volume._current(Connection)
+                    if c.id != self.id]:
                 driver.remove_export(_runtime().context, volume._ovo)
         self._forget()
         self._ovo.attach_status = 'detached'

@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import logging
 import os
+import re
 import socket
 import sys
 
@@ -24,28 +25,83 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 
 # Loggers of the libraries a driver brings; silenced when disable_logs.
 DRIVER_LOGGERS = ('cinder', 'os_brick', 'oslo', 'oslo_concurrency',
-                  'oslo_privsep', 'oslo_db', 'tooz', 'stevedore', 'urllib3',
+                  'oslo_privsep', 'oslo_db', 'oslo_utils', 'oslo_service',
+                  'oslo_versionedobjects', 'tooz', 'stevedore', 'urllib3',
                   'eventlet', 'keystoneauth', 'py.warnings')
+# Records of loggers named so (and of their children) have their secrets
+# masked when they are made, whichever handler writes them.
+_MASKED_LOGGER_PREFIXES = DRIVER_LOGGERS + ('os_', 'oslo', 'rbd', 'rados')
+# oslo.log options that name where records go: given one, Cinder's own
+# handlers are set up even if the program configured logging itself.
+_LOG_DESTINATION_OPTIONS = ('log_file', 'log_dir', 'use_stderr',
+                            'use_journal', 'use_syslog', 'use_json',
+                            'use_eventlog')
 
 # Default ports of the tooz backends we check before starting them.
 _DEFAULT_PORTS = {'redis': 6379, 'etcd3': 2379, 'etcd3gw': 2379,
                   'zookeeper': 2181, 'kazoo': 2181, 'memcached': 11211}
 
+# A cephx key (base64, 40 characters) as keyrings write it: "key = AQ...==".
+_CEPHX_KEY = re.compile(r'(key\s*=\s*)[A-Za-z0-9+/]{20,}={0,2}')
+
+
+def mask_secrets(text):
+    """``text`` with passwords and Ceph keys replaced by ***."""
+    from oslo_utils import strutils
+    masked, keys = _CEPHX_KEY.subn(r'\1***', strutils.mask_password(text))
+    if not keys and 'keyring' in masked and '[client.' in masked:
+        # A keyring in a form the pattern missed: drop all of it.
+        masked = masked.split('[client.')[0] + '***'
+    return masked
+
+
+def _mask_record(record):
+    """Mask the message (and traceback) of a log record, in place."""
+    try:
+        message = record.getMessage()
+    except Exception:       # a driver's broken format string: let it be
+        return
+    if record.exc_info:
+        # Formatters format tracebacks late (oslo.log's always anew): put
+        # the masked text in the message instead.
+        import traceback
+        message += '\n' + ''.join(
+            traceback.format_exception(*record.exc_info)).rstrip()
+        record.exc_info, record.exc_text = None, None
+    record.msg, record.args = mask_secrets(message), None
+
 
 class SecretMaskingFilter(logging.Filter):
-    """Masks secrets in the records of driver loggers when logs are enabled."""
+    """Masks secrets in the records it sees (see install_secret_masking
+    for the records of every driver logger)."""
 
     def filter(self, record):
-        try:
-            message = record.getMessage()
-        except Exception:       # a driver's broken format string: let it be
-            return True
-        from oslo_utils import strutils
-        masked = strutils.mask_password(message)
-        if 'keyring' in masked and '[client.' in masked:
-            masked = masked.split('[client.')[0] + '***'
-        record.msg, record.args = masked, None
+        _mask_record(record)
         return True
+
+
+_masking = []
+
+
+def install_secret_masking():
+    """Mask secrets in every record a driver library logs.
+
+    A filter on the ``cinder`` logger would not see the records of
+    ``cinder.volume.drivers.rbd`` (logger filters do not apply to records
+    of child loggers), and the program may have handlers of its own: so
+    the records are masked when they are made.
+    """
+    if _masking:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def masked_record(name, *args, **kwargs):
+        record = make_record(name, *args, **kwargs)
+        if name.startswith(_MASKED_LOGGER_PREFIXES):
+            _mask_record(record)
+        return record
+    logging.setLogRecordFactory(masked_record)
+    _masking.append(masked_record)
 
 
 class Runtime(object):
@@ -91,6 +147,8 @@ class Runtime(object):
                             + volume_driver.fqdn_opts)
         self._parse_config()
         self._set_global_options()
+        if not settings.disable_logs:
+            self._start_logging()
         # cinder.utils.execute adds this helper to every run_as_root command.
         cinder_utils.get_root_helper = lambda: self.root_helper
         self.context = context.RequestContext(
@@ -110,16 +168,61 @@ class Runtime(object):
         return self.settings.root_helper
 
     def _configure_logging(self):
-        for name in DRIVER_LOGGERS:
-            logger = logging.getLogger(name)
-            if self.settings.disable_logs:
-                logger.setLevel(logging.CRITICAL + 1)
-            logger.addFilter(SecretMaskingFilter())
+        install_secret_masking()
+        # The program's own handlers, before importing Cinder adds oslo.log's
+        # temporary one (oslo_log.log.register_options).
+        self._program_handlers = list(logging.getLogger().handlers)
         if self.settings.disable_logs:
+            for name in DRIVER_LOGGERS:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
             import warnings
             # Cinder's dependencies warn about deprecations on import.
             warnings.filterwarnings('ignore', module='cinder')
             warnings.filterwarnings('ignore', category=DeprecationWarning)
+
+    def _start_logging(self):
+        """disable_logs=False: the drivers log as under cinder-volume.
+
+        Cinder's logging options given to setup (debug, log_file,
+        use_stderr, default_log_levels...) apply as oslo.log applies them;
+        with none naming a destination, records go to standard output as
+        Cinder's do.  A program that configured logging itself (handlers
+        on the root logger) keeps its handlers, and gets the records there
+        unless it named a destination.
+        """
+        from oslo_log import log as oslo_logging
+        root = logging.getLogger()
+        own_handlers = [handler for handler in self._program_handlers
+                        if handler in root.handlers]
+        own_level = root.level
+        named_destination = any(
+            name in self.settings.cinder_options
+            for name in _LOG_DESTINATION_OPTIONS)
+        if own_handlers and not named_destination:
+            for pair in self.conf.default_log_levels:
+                name, _sep, level = pair.partition('=')
+                logging.getLogger(name).setLevel(level)
+        else:
+            try:
+                oslo_logging.setup(self.conf, 'cinder')
+            except (OSError, ValueError, TypeError, RuntimeError) as exc:
+                raise errors.InvalidConfiguration(
+                    'logging: Cinder\'s logging options (log_file, log_dir, '
+                    'use_syslog, ...) cannot be applied: %s' % exc)
+            for handler in own_handlers:
+                if handler not in root.handlers:
+                    root.addHandler(handler)
+            if own_handlers:
+                root.setLevel(min(own_level or logging.WARNING, root.level))
+        # The driver libraries at the level Cinder's debug option asks, the
+        # program's own loggers as it set them.
+        level = logging.DEBUG if self.conf.debug else logging.INFO
+        for name in DRIVER_LOGGERS:
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET or logger.level > level:
+                if name not in ('urllib3', 'stevedore', 'keystoneauth',
+                                'py.warnings'):
+                    logger.setLevel(level)
 
     def _parse_config(self):
         # No command line and no /etc/cinder/cinder.conf: every option comes

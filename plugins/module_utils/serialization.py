@@ -148,6 +148,10 @@ class Loading(object):
 
     def add(self, *resources):
         self.resources.extend(resources)
+        if not self.save:
+            for resource in resources:
+                # Known here, maybe not in persistence (until saved).
+                resource._in_persistence = False
 
     def commit(self):
         if not self.save:
@@ -156,6 +160,9 @@ class Loading(object):
         saved = set()
         for resource in self.resources:
             key = (resource.KIND, resource.id)
+            if resource._ovo.obj_attr_is_set('deleted') and \
+                    resource._ovo.deleted:
+                continue    # gone from the storage: no record to bring back
             if key not in saved:
                 saved.add(key)
                 resource._save()

@@ -39,3 +39,4 @@ def forget_live(*resources):
     """Drop objects from the live registries, as a new process would."""
     for resource in resources:
         type(resource)._live.pop(resource.id, None)
+        resource.backend._known.pop(resource.id, None)
