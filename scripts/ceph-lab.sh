@@ -95,7 +95,10 @@ ensure_packages() {
     [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}) and not root to install them"
     log "installing ${missing[*]}"
     apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+    # Wait for another apt/dpkg run (a second checkout's lab, setup-venv.sh)
+    # instead of failing on its lock.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
 }
 
 # --- daemons ------------------------------------------------------------------
