@@ -41,3 +41,7 @@ class BackendSetupError(BackendError):
 
 class MissingDependency(CinderlibError, ImportError):
     """A Python library the requested feature needs is not installed."""
+
+
+class DriverLibraryMissing(BackendSetupError, MissingDependency):
+    """The driver needs a Python library its interpreter cannot import."""
