@@ -16,12 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import builtins
-import difflib
-import glob
 import importlib
 import inspect
 import os
-import pkgutil
 import sys
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
@@ -203,6 +200,7 @@ def _library_advice(library, error_text, importer):
 
 
 def _ceph_advice():
+    import glob  # error paths import what only they use
     installed = all(glob.glob(os.path.join(
         DEBIAN_DIST_PACKAGES, '%s.cpython-*.so' % name))
         for name in CEPH_BINDINGS)
@@ -255,6 +253,7 @@ def _normalized(name):
 
 # Wrong paths -------------------------------------------------------------
 def _no_module(prefix, missing):
+    import pkgutil  # error paths import what only they use
     package, _dot, child = missing.rpartition('.')
     if not package:
         return ('%s names no module: %s has no module named %s; set it to '
@@ -279,6 +278,7 @@ def _driver_classes(module):
 def _close_matches(name, candidates, parent):
     """The fix: the candidates (names in module or package ``parent``) that
     look like ``name``, else the driver classes there, else an example."""
+    import difflib  # error paths import what only they use
     matches = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
     if matches:
         return 'did you mean %s?' % ' or '.join(
