@@ -39,7 +39,7 @@ if [ -z "${CL_FIRST_RUN_SCRATCH:-}" ]; then
     CL_FIRST_RUN_SCRATCH=$scratch unshare --mount --propagation private \
         bash "$0" "$repo" || status=$?
     rm -rf --one-file-system "$scratch"
-    [ "$status" = 0 ] && log "PASSED" || log "FAILED"
+    if [ "$status" = 0 ]; then log "PASSED"; else log "FAILED"; fi
     exit "$status"
 fi
 

@@ -25,4 +25,3 @@ class LateImportDriver(FakeDriver):
     def do_setup(self, context):
         import cl_unit_late_client   # installed nowhere
         self.client = cl_unit_late_client.Client()
-

@@ -6,7 +6,8 @@ unconditionally: the module itself cannot be imported without it."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import cl_unit_required_client  # noqa: F401 (installed nowhere)
+# Installed nowhere: importing this module fails.
+import cl_unit_required_client  # noqa: F401 pylint: disable=unused-import
 
 from fake_driver import FakeDriver
 
