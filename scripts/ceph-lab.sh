@@ -95,7 +95,10 @@ ensure_packages() {
     [[ $EUID -eq 0 ]] || die "missing packages (${missing[*]}) and not root to install them"
     log "installing ${missing[*]}"
     apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+    # Wait for another apt/dpkg run (a second checkout's lab, setup-venv.sh)
+    # instead of failing on its lock.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
 }
 
 # --- daemons ------------------------------------------------------------------
@@ -364,10 +367,10 @@ create_cluster() {
     t0=$(now)
 
     local port offset
-    # Another lab (a second checkout, the demo's) may hold the default
-    # ports: unless ports were asked for, move to the next free pair.
+    # Another lab (a second checkout, the demo's, a test's) may hold the
+    # default ports: unless ports were asked for, move to the next free pair.
     if [[ -z ${CL_CEPH_MON_PORT:-} && -z ${CL_CEPH_MON_V2_PORT:-} ]]; then
-        for offset in 0 10000 10010 10020 10030 10040 10050; do
+        for offset in 0 $(seq 10000 10 10490); do
             if ! port_in_use $((3300 + offset)) && ! port_in_use $((6789 + offset)); then
                 MON_V2_PORT=$((3300 + offset))
                 MON_V1_PORT=$((6789 + offset))

@@ -1,20 +1,54 @@
 #!/usr/bin/env bash
 # Create or update the project's Python 3.11 virtualenv (default .venv) with
 # the collection's requirements and the test tools, and make Debian's Ceph
-# bindings (rados, rbd: not on PyPI) importable in it.
+# bindings (rados, rbd: not on PyPI) importable in it, installing Debian's
+# python3.11 and python3-rados/python3-rbd first when they are missing (as
+# root), so the venv works whatever ran before it (scripts/ceph-lab.sh installs
+# the rest of Ceph).
 # Usage: scripts/setup-venv.sh [VENV_DIR]      Prints the venv path.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv=${1:-${CL_VENV:-$repo/.venv}}
 python=${CL_PYTHON:-python3.11}
+dist_packages=/usr/lib/python3/dist-packages
 
 log() { echo "[setup-venv] $*" >&2; }
 
-if ! command -v "$python" >/dev/null 2>&1; then
-    log "$python not found; installing Debian's python3.11"
+# debian_install PACKAGE...: apt-get install them, waiting for another
+# apt/dpkg run (a second checkout's set-up, ceph-lab.sh) instead of failing.
+debian_install() {
+    log "installing Debian's $*"
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        python3.11 python3.11-venv >&2
+        -o DPkg::Lock::Timeout=600 "$@" >&2
+}
+
+# debian_missing PACKAGE...: print those not installed (none off Debian).
+debian_missing() {
+    command -v dpkg-query >/dev/null 2>&1 || return 0
+    local p
+    for p in "$@"; do
+        [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] ||
+            echo "$p"
+    done
+}
+
+if ! command -v "$python" >/dev/null 2>&1; then
+    log "$python not found"
+    debian_install python3.11 python3.11-venv
+fi
+
+# Cinder's RBD driver imports rados and rbd when it is loaded: install them
+# now, not when the Ceph lab starts, or the venv's link below finds nothing.
+mapfile -t missing < <(debian_missing python3-rados python3-rbd)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        debian_install "${missing[@]}"
+    else
+        log "WARNING: ${missing[*]} not installed and not root to install them:" \
+            "Cinder's RBD driver will not load until they are installed and" \
+            "this script runs again"
+    fi
 fi
 
 stamp="$venv/.requirements.sha256"
@@ -39,12 +73,17 @@ fi
 # those two into a directory the venv sees, not all of dist-packages.
 bindings="$venv/ceph-bindings"
 mkdir -p "$bindings"
-for so in /usr/lib/python3/dist-packages/rados.cpython-311-*.so \
-          /usr/lib/python3/dist-packages/rbd.cpython-311-*.so; do
+for so in "$dist_packages"/rados.cpython-311-*.so \
+          "$dist_packages"/rbd.cpython-311-*.so; do
     [ ! -e "$so" ] || ln -sfn "$so" "$bindings/$(basename "$so")"
 done
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "$bindings" > "$site/cinderlib-ceph-bindings.pth"
+if [ ${#missing[@]} -eq 0 ] &&
+        ! err=$("$venv/bin/python" -c 'import rados, rbd' 2>&1); then
+    log "WARNING: $venv/bin/python cannot import Debian's rados/rbd bindings" \
+        "(${err##*$'\n'}); they are built for Python 3.11"
+fi
 
 # Make the collection importable as ansible_collections.openstack.cinderlib.
 collections="$repo/.build/collections"

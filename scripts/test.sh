@@ -6,6 +6,7 @@
 #
 # Usage: scripts/test.sh [SUITE...]      (default: all)
 #   sanity       ansible-test sanity, ansible-lint, changelog, galaxy, EE
+#   setup        the README commands on a fresh machine (tests/setup)
 #   unit         ansible-test units (core with a fake driver, modules)
 #   functional   the core on the Ceph lab, once per persistence database
 #   integration  ansible-test integration: the modules on the Ceph lab
@@ -15,7 +16,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-all_suites=(sanity unit functional integration docs e2e)
+all_suites=(sanity setup unit functional integration docs e2e)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
 for s in "${suites[@]}"; do
@@ -50,6 +51,13 @@ pytest=("$venv/bin/python" -m pytest -p no:cacheprovider -q
 if wants sanity; then
     stage "sanity gates"
     bash scripts/sanity.sh
+fi
+
+if wants setup; then
+    # scripts/demo.sh with no venv and no Ceph bindings, in a scratch HOME
+    # and a private mount namespace (tests/setup/first-run.sh).
+    stage "first run on a fresh machine"
+    bash tests/setup/first-run.sh
 fi
 
 if wants unit || wants functional || wants integration; then

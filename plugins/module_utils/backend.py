@@ -194,15 +194,9 @@ class Backend(serialization.Serializable):
         _backend_groups.add(name)
 
     def _load_driver(self, rt, driver_path):
-        from oslo_utils import importutils
-        try:
-            driver_class = importutils.import_class(driver_path)
-        except Exception as exc:
-            raise errors.BackendSetupError(
-                'backend %s: volume_driver %r cannot be imported (%s: %s); '
-                'check the path (e.g. cinder.volume.drivers.rbd.RBDDriver) '
-                'and that the driver\'s Python dependencies are installed'
-                % (self._name, driver_path, type(exc).__name__, exc))
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_import
+        driver_class = driver_import.import_driver_class(self._name,
+                                                         driver_path)
         is_empty = not self.persistence.get_volumes(backend_name=self._name)
         try:
             driver = driver_class(
@@ -213,9 +207,11 @@ class Backend(serialization.Serializable):
         except errors.CinderlibError:
             raise
         except Exception as exc:
-            raise errors.BackendSetupError(
-                'backend %s: driver %s rejected its configuration: %s' % (
-                    self._name, driver_path, _message(exc)))
+            raise driver_import.setup_failure(
+                self._name, driver_path, driver_class, exc) or \
+                errors.BackendSetupError(
+                    'backend %s: driver %s rejected its configuration: %s' % (
+                        self._name, driver_path, _message(exc)))
         self.driver = driver
         from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
         driver_tuning.tune(driver)
@@ -226,10 +222,12 @@ class Backend(serialization.Serializable):
             driver.set_initialized()
         except Exception as exc:
             driver_tuning.release(driver)
-            raise errors.BackendSetupError(
-                'backend %s: driver %s failed to set up: %s; check the '
-                'driver options and that the storage is reachable' % (
-                    self._name, driver_path, _message(exc)))
+            raise driver_import.setup_failure(
+                self._name, driver_path, driver_class, exc) or \
+                errors.BackendSetupError(
+                    'backend %s: driver %s failed to set up: %s; check the '
+                    'driver options and that the storage is reachable' % (
+                        self._name, driver_path, _message(exc)))
         return driver
 
     # Library settings ---------------------------------------------------

@@ -67,3 +67,7 @@ class DuplicateName(InvalidInput):
             'choose another name, or rename or remove %s %s first' % (
                 kind, resource_id, name, kind, holder_id, where, kind,
                 holder_id))
+
+
+class DriverLibraryMissing(BackendSetupError, MissingDependency):
+    """The driver needs a Python library its interpreter cannot import."""

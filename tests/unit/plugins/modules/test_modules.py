@@ -222,6 +222,26 @@ def test_stats_saved_then_reused_without_driver(tmp_path):
     assert not saved.loaded('cinder')
 
 
+@pytest.mark.parametrize('driver, message', [
+    ('fake_driver.FakeDrvier',
+     'volume_driver fake_driver.FakeDrvier: module fake_driver has no class '
+     'FakeDrvier; did you mean fake_driver.FakeDriver'),
+    ('fake_driver_missing_library.OptionalLibraryDriver',
+     'fake_driver_missing_library needs the Python library '
+     'cl_unit_storage_client, which %s' % sys.executable),
+    ('fake_driver_required_library.RequiredLibraryDriver',
+     'fake_driver_required_library needs the Python library '
+     'cl_unit_required_client'),
+])
+def test_driver_load_errors_name_the_fix(tmp_path, driver, message):
+    result = run('cl_backend_facts', tmp_path, refresh=True, backend={
+        'volume_backend_name': 'unit', 'volume_driver': driver})
+    assert result.get('failed'), result
+    assert message in result['msg']
+    assert 'Traceback' not in result['msg']
+    assert 'AttributeError' not in result['msg']
+
+
 def test_attach_refuses_masked_credentials(tmp_path):
     result = run('cl_attach', tmp_path, connection={
         'protocol': 'iscsi', 'conn_info': {
