@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The collection's playbooks as AWX job templates run them: through
+# ansible-runner, from a private data dir, with the collection installed by
+# a project update from its Galaxy tarball (tests/awx/test_awx_jobs.py).
+#
+# Needs the Ceph lab (CL_CEPH_* from scripts/ceph-lab.sh env) and the
+# PostgreSQL of scripts/services.sh; scripts/test.sh awx provides both.
+# CL_TEST_DB_PREFIX names the job database and role (default cinderlib).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+venv=$(bash scripts/setup-venv.sh)
+runner=$repo/.build/awx-runner
+build=$repo/.build/awx
+
+log() { echo "[awx] $*" >&2; }
+
+# The runner's virtualenv, remade when its requirements change.
+want=$(cat tests/awx/requirements.txt; grep '^ansible-core' tests/requirements.txt)
+stamp=$runner/.requirements
+[ -x "$runner/bin/python" ] || python3.11 -m venv "$runner"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing ansible-runner into $runner"
+    "$runner/bin/pip" install -q --disable-pip-version-check \
+        -r tests/awx/requirements.txt "$(grep '^ansible-core' tests/requirements.txt)" 2>&1 |
+        { grep -v "^WARNING: Location '" || true; } >&2
+    echo "$want" > "$stamp"
+fi
+
+# The tarball a release publishes; the jobs' project update installs it.
+rm -rf "$build/dist"
+mkdir -p "$build/dist"
+"$runner/bin/ansible-galaxy" collection build --output-path "$build/dist" >&2
+tarball=$(echo "$build"/dist/openstack-cinderlib-*.tar.gz)
+
+: "${CL_CEPH_CONF:?run eval \"\$(bash scripts/ceph-lab.sh env)\" first}"
+CL_AWX_PG_ADMIN=$(bash scripts/services.sh urls postgres | sed -n 's/^CL_TEST_PG_URL=//p')
+export CL_AWX_PG_ADMIN CL_AWX_TARBALL=$tarball CL_AWX_RUNNER=$runner/bin/ansible-runner
+export CL_AWX_DB_NAME=${CL_TEST_DB_PREFIX:-cinderlib}_awx
+cd tests/awx
+exec "$venv/bin/python" -m pytest -p no:cacheprovider -q -W ignore::DeprecationWarning \
+    --basetemp="$build/tmp" "$@" test_awx_jobs.py
