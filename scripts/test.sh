@@ -11,11 +11,13 @@
 #   integration  ansible-test integration: the modules on the Ceph lab
 #   docs         the module reference is current; every docs/ example runs
 #   e2e          roles and playbooks on an LVM/iSCSI qemu guest
+#   awx          provision.yml and attach.yml as AWX jobs (ansible-runner)
 # Environment: CL_FTESTS_CFG=backends.yaml to validate other backends.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 all_suites=(sanity unit functional integration docs e2e)
+all_suites+=(awx)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
 for s in "${suites[@]}"; do
@@ -52,7 +54,7 @@ if wants sanity; then
     bash scripts/sanity.sh
 fi
 
-if wants unit || wants functional || wants integration; then
+if wants unit || wants functional || wants integration || wants awx; then
     stage "database servers"
     bash scripts/services.sh ensure postgresql mariadb redis
     # Databases of their own, so the suites never empty each other's
@@ -67,7 +69,7 @@ if wants unit || wants functional || wants integration; then
     export CL_FTESTS_MIGRATE_DB
 fi
 
-if { wants functional || wants integration || wants docs; } &&
+if { wants functional || wants integration || wants docs || wants awx; } &&
         [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
     if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
@@ -114,6 +116,11 @@ fi
 if wants docs; then
     stage "docs: module reference and examples"
     bash scripts/docs.sh --test
+fi
+
+if wants awx && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    stage "AWX jobs through ansible-runner"
+    bash tests/awx/run.sh
 fi
 
 if wants e2e; then
