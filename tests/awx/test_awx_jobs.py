@@ -115,18 +115,19 @@ class Awx(object):
         env = os.path.join(pdd, 'env')
         os.makedirs(env)
         os.makedirs(os.path.join(pdd, 'inventory'))
-        # Credential "Ceph client" (docs/awx.md): file injectors write the
-        # job's ceph.conf and keyring into the private data dir, and extra
-        # variables name them.  The ceph.conf is the user's: its keyring
-        # line points at the lab's file, so point it at the injected one.
+        # Credential "Ceph client" (docs/awx.md): its file injectors write
+        # the ceph.conf and the keyring it holds into the private data dir;
+        # extra variables name both files, and CEPH_ARGS in the environment
+        # tells librados where the key is. The ceph.conf is what
+        # `ceph config generate-minimal-conf` prints: no keyring line.
         keyring_file = os.path.join(env, 'tmp_ceph_keyring')
         with open(keyring_file, 'w') as f:
             f.write('[client.%s]\n\tkey = %s\n' % (ENV['CL_CEPH_USER'], self.keyring_key))
         conf_file = os.path.join(env, 'tmp_ceph_conf')
         with open(ENV['CL_CEPH_CONF']) as f:
-            conf = re.sub(r'(?m)^keyring = .*$', 'keyring = %s' % keyring_file, f.read())
+            minimal = re.findall(r'(?m)^(?:fsid|mon_host) = .*$', f.read())
         with open(conf_file, 'w') as f:
-            f.write(conf)
+            f.write('[global]\n%s\n' % '\n'.join(minimal))
         credential_vars = {
             'ceph_conf_file': conf_file,
             'ceph_keyring_file': keyring_file,
@@ -148,10 +149,13 @@ class Awx(object):
         }
         with open(os.path.join(env, 'extravars'), 'w') as f:
             yaml.safe_dump(dict(template_vars, **credential_vars, **extravars), f)
-        # What AWX puts in every job's environment that matters here.
+        # The job's environment: what AWX sets that matters here, and what
+        # credentials inject.
         with open(os.path.join(env, 'envvars'), 'w') as f:
             yaml.safe_dump({
                 'ANSIBLE_COLLECTIONS_PATH': os.path.join(pdd, 'requirements_collections'),
+                # Credential "Ceph client", env injector.
+                'CEPH_ARGS': '--keyring %s' % keyring_file,
                 'ANSIBLE_FORCE_COLOR': 'False',
                 'ANSIBLE_HOST_KEY_CHECKING': 'False',
                 'ANSIBLE_RETRY_FILES_ENABLED': 'False',
