@@ -56,11 +56,18 @@ ABSENT = [{'name': 'awx-data', 'state': 'absent', 'cascade': True,
 ATTACH = [{'volume': 'awx-data', 'node': 'node1'}]
 DETACH = [{'volume': 'awx-data', 'node': 'node1', 'state': 'absent'}]
 
-# The project: what a user's SCM repository for these job templates holds.
-PROJECT_PLAYBOOKS = {
-    'provision.yml': 'openstack.cinderlib.provision',
-    'attach.yml': 'openstack.cinderlib.attach',
-}
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The project's playbooks, as docs/awx.md gives them (```yaml NAME blocks).
+PROJECT_PLAYBOOKS = ('awx-provision.yml', 'awx-attach.yml')
+
+
+def documented_files(names):
+    with open(os.path.join(REPO, 'docs', 'awx.md')) as f:
+        page = f.read()
+    files = dict(re.findall(r'(?ms)^```yaml (\S+)\n(.*?)^```$', page))
+    missing = [name for name in names if name not in files]
+    assert not missing, 'docs/awx.md has no ```yaml block for %s' % ', '.join(missing)
+    return {name: files[name] for name in names}
 
 
 def _run(cmd, **kwargs):
@@ -86,10 +93,9 @@ class Awx(object):
 
     def _write_project(self):
         os.makedirs(os.path.join(self.project, 'collections'))
-        for name, fqcn in PROJECT_PLAYBOOKS.items():
+        for name, text in documented_files(PROJECT_PLAYBOOKS).items():
             with open(os.path.join(self.project, name), 'w') as f:
-                f.write('---\n- name: %s from the collection\n'
-                        '  ansible.builtin.import_playbook: %s\n' % (name, fqcn))
+                f.write(text)
         with open(os.path.join(self.project, 'collections', 'requirements.yml'), 'w') as f:
             yaml.safe_dump({'collections': [
                 {'name': ENV['CL_AWX_TARBALL'], 'type': 'file'}]}, f)
@@ -104,8 +110,9 @@ class Awx(object):
               '-p', os.path.join(self.cache, 'requirements_collections')],
              cwd=self.project)
 
-    def job(self, playbook, extravars, verbosity=0):
-        """Run one job; return (private data dir, artifacts dir)."""
+    def job(self, playbook, survey, verbosity=0):
+        """Run one job of the project's ``playbook`` with the survey's
+        answers (lists, given as AWX gives textarea answers: YAML text)."""
         self.jobs += 1
         ident = str(self.jobs)
         pdd = tempfile.mkdtemp(prefix='awx_%s_' % ident, dir=self.root)
@@ -148,7 +155,8 @@ class Awx(object):
             'cinderlib_lock_path': os.path.join(self.root, 'locks'),
         }
         with open(os.path.join(env, 'extravars'), 'w') as f:
-            yaml.safe_dump(dict(template_vars, **credential_vars, **extravars), f)
+            answers = {name: yaml.safe_dump(value) for name, value in survey.items()}
+            yaml.safe_dump(dict(template_vars, **credential_vars, **answers), f)
         # The job's environment: what AWX sets that matters here, and what
         # credentials inject.
         with open(os.path.join(env, 'envvars'), 'w') as f:
@@ -201,6 +209,9 @@ class Job(object):
         self.events.sort(key=lambda e: e['counter'])
         with open(os.path.join(artifacts, 'stdout')) as f:
             self.stdout = f.read()
+        # As AWX does after a job: the credentials' files and the extra
+        # variables (which hold the database URL) go with the private data dir.
+        shutil.rmtree(os.path.join(pdd, 'env'))
 
     def explain(self):
         return 'job %s: status %s, rc %d\n%s' % (os.path.basename(self.artifacts),
@@ -233,16 +244,20 @@ class Job(object):
         assert not self.stats['changed'], (self.changed_tasks(), self.explain())
 
     def assert_no_secret(self):
-        """Nothing AWX stores and shows of a job holds a secret."""
+        """Nothing the job left in artifacts/<id>/ holds a secret: the job
+        events and stdout (what AWX stores and shows), the command and its
+        environment, stderr, the fact cache."""
         secret_values = {
             'the Ceph key': self.awx.keyring_key,
             'the database password': psycopg.conninfo.conninfo_to_dict(
                 self.awx.db_url.replace('+psycopg', ''))['password'],
         }
-        shown = [('stdout', self.stdout)]
-        for path in sorted(glob.glob(os.path.join(self.artifacts, 'job_events', '*.json'))):
-            with open(path) as f:
-                shown.append((os.path.basename(path), f.read()))
+        shown = []
+        for directory, _dirs, files in os.walk(self.artifacts):
+            for name in files:
+                with open(os.path.join(directory, name), errors='replace') as f:
+                    shown.append((os.path.relpath(f.name, self.artifacts), f.read()))
+        assert any(name.startswith('job_events') for name, _text in shown), shown
         for what, value in secret_values.items():
             leaks = [name for name, text in shown if value in text]
             assert not leaks, '%s appears in %s' % (what, ', '.join(leaks[:5]))
@@ -287,9 +302,9 @@ def awx(db_url, tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def provisioned(awx):
-    job = awx.job('provision.yml', {'cinderlib_volumes': VOLUMES})
+    job = awx.job('awx-provision.yml', {'cinderlib_volumes_yaml': VOLUMES})
     yield job
-    cleanup = awx.job('provision.yml', {'cinderlib_volumes': ABSENT})
+    cleanup = awx.job('awx-provision.yml', {'cinderlib_volumes_yaml': ABSENT})
     cleanup.assert_successful()
 
 
@@ -304,7 +319,7 @@ def test_provision_job(provisioned):
 
 
 def test_provision_job_again_changes_nothing(awx, provisioned):
-    again = awx.job('provision.yml', {'cinderlib_volumes': VOLUMES})
+    again = awx.job('awx-provision.yml', {'cinderlib_volumes_yaml': VOLUMES})
     again.assert_no_change()
     again.assert_no_secret()
 
@@ -314,7 +329,7 @@ def test_attach_job(awx, provisioned):
     export on the storage side (with the key, no_log); the RBD attach
     itself needs the kernel's rbd module, which this kernel lacks, so
     cl_attach fails on the node, naming it, and leaks no key doing so."""
-    job = awx.job('attach.yml', {'cinderlib_attachments': ATTACH}, verbosity=3)
+    job = awx.job('awx-attach.yml', {'cinderlib_attachments_yaml': ATTACH}, verbosity=3)
     job.assert_no_secret()
     connector = job.results('Read this node\'s connector')
     assert [e['host'] for e in connector] == ['node1'], job.explain()
@@ -338,11 +353,11 @@ def test_attach_job(awx, provisioned):
         assert job.stats['failures'] == {'ceph-ee': 1}, job.stats
         assert not job.stats.get('artifact_data'), job.stats
 
-    detach = awx.job('attach.yml', {'cinderlib_attachments': DETACH})
+    detach = awx.job('awx-attach.yml', {'cinderlib_attachments_yaml': DETACH})
     detach.assert_successful()
     detach.assert_no_secret()
     removed = detach.results('Terminate the connections', items=True)
     assert [e['res'].get('changed') for e in removed] == [True], detach.explain()
 
-    again = awx.job('attach.yml', {'cinderlib_attachments': DETACH})
+    again = awx.job('awx-attach.yml', {'cinderlib_attachments_yaml': DETACH})
     again.assert_no_change()
