@@ -6,23 +6,29 @@
 # Needs the Ceph lab (CL_CEPH_* from scripts/ceph-lab.sh env) and the
 # PostgreSQL of scripts/services.sh; scripts/test.sh awx provides both.
 # CL_TEST_DB_PREFIX names the job database and role (default cinderlib).
+# CL_AWX_ANSIBLE_CORE (a pip requirement, default tests/requirements.txt's
+# ansible-core line) and CL_AWX_PYTHON (default python3.11) pick the EE's
+# ansible-core, e.g. 'ansible-core==2.21.*' with python3.13; the modules
+# still run on the project venv's Python 3.11, as on a storage host.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 venv=$(bash scripts/setup-venv.sh)
-runner=$repo/.build/awx-runner
+python=${CL_AWX_PYTHON:-python3.11}
+core=${CL_AWX_ANSIBLE_CORE:-$(grep '^ansible-core' tests/requirements.txt)}
+runner=$repo/.build/awx-runner-$(basename "$python")
 build=$repo/.build/awx
 
 log() { echo "[awx] $*" >&2; }
 
 # The runner's virtualenv, remade when its requirements change.
-want=$(cat tests/awx/requirements.txt; grep '^ansible-core' tests/requirements.txt)
+want=$(cat tests/awx/requirements.txt; echo "$core")
 stamp=$runner/.requirements
-[ -x "$runner/bin/python" ] || python3.11 -m venv "$runner"
+[ -x "$runner/bin/python" ] || "$python" -m venv "$runner"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing ansible-runner into $runner"
+    log "installing ansible-runner and $core into $runner"
     "$runner/bin/pip" install -q --disable-pip-version-check \
-        -r tests/awx/requirements.txt "$(grep '^ansible-core' tests/requirements.txt)" 2>&1 |
+        -r tests/awx/requirements.txt "$core" 2>&1 |
         { grep -v "^WARNING: Location '" || true; } >&2
     echo "$want" > "$stamp"
 fi
@@ -32,6 +38,8 @@ rm -rf "$build/dist"
 mkdir -p "$build/dist"
 "$runner/bin/ansible-galaxy" collection build --output-path "$build/dist" >&2
 tarball=$(echo "$build"/dist/openstack-cinderlib-*.tar.gz)
+versions=$("$runner/bin/ansible" --version)
+log "EE stand-in: ${versions%%$'\n'*}, ansible-runner $("$runner/bin/ansible-runner" --version)"
 
 : "${CL_CEPH_CONF:?run eval \"\$(bash scripts/ceph-lab.sh env)\" first}"
 CL_AWX_PG_ADMIN=$(bash scripts/services.sh urls postgres | sed -n 's/^CL_TEST_PG_URL=//p')
