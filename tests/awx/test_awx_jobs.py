@@ -85,6 +85,11 @@ class Awx(object):
         self.root = root
         self.db_url = db_url
         self.keyring_key = keyring_key
+        self.secrets = {
+            'the Ceph key': keyring_key,
+            'the database password': psycopg.conninfo.conninfo_to_dict(
+                db_url.replace('+psycopg', ''))['password'],
+        }
         self.jobs = 0
         self.project = os.path.join(root, 'projects', '_1__cinderlib')
         self.cache = os.path.join(root, 'projects', '.__awx_cache', '_1__cinderlib')
@@ -209,6 +214,12 @@ class Job(object):
         self.events.sort(key=lambda e: e['counter'])
         with open(os.path.join(artifacts, 'stdout')) as f:
             self.stdout = f.read()
+        # The secrets were there, as searched for, in what the job was given.
+        given = ''
+        for name in os.listdir(os.path.join(pdd, 'env')):
+            with open(os.path.join(pdd, 'env', name)) as f:
+                given += f.read()
+        assert all(value in given for value in awx.secrets.values())
         # As AWX does after a job: the credentials' files and the extra
         # variables (which hold the database URL) go with the private data dir.
         shutil.rmtree(os.path.join(pdd, 'env'))
@@ -247,18 +258,13 @@ class Job(object):
         """Nothing the job left in artifacts/<id>/ holds a secret: the job
         events and stdout (what AWX stores and shows), the command and its
         environment, stderr, the fact cache."""
-        secret_values = {
-            'the Ceph key': self.awx.keyring_key,
-            'the database password': psycopg.conninfo.conninfo_to_dict(
-                self.awx.db_url.replace('+psycopg', ''))['password'],
-        }
         shown = []
         for directory, _dirs, files in os.walk(self.artifacts):
             for name in files:
                 with open(os.path.join(directory, name), errors='replace') as f:
                     shown.append((os.path.relpath(f.name, self.artifacts), f.read()))
         assert any(name.startswith('job_events') for name, _text in shown), shown
-        for what, value in secret_values.items():
+        for what, value in self.awx.secrets.items():
             leaks = [name for name, text in shown if value in text]
             assert not leaks, '%s appears in %s' % (what, ', '.join(leaks[:5]))
 
