@@ -17,8 +17,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 all_suites=(sanity unit functional integration docs e2e)
-all_suites+=(awx)
 suites=("$@")
+all_suites+=(awx)
 [ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
 for s in "${suites[@]}"; do
     case " ${all_suites[*]} " in *" $s "*) ;; *)
@@ -54,7 +54,7 @@ if wants sanity; then
     bash scripts/sanity.sh
 fi
 
-if wants unit || wants functional || wants integration || wants awx; then
+if wants unit || wants functional || wants integration; then
     stage "database servers"
     bash scripts/services.sh ensure postgresql mariadb redis
     # Databases of their own, so the suites never empty each other's
@@ -69,7 +69,7 @@ if wants unit || wants functional || wants integration || wants awx; then
     export CL_FTESTS_MIGRATE_DB
 fi
 
-if { wants functional || wants integration || wants docs || wants awx; } &&
+if { wants functional || wants integration || wants docs; } &&
         [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
     if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
@@ -119,6 +119,7 @@ if wants docs; then
 fi
 
 if wants awx && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    # Its own PostgreSQL role and database; the Ceph lab if none runs.
     stage "AWX jobs through ansible-runner"
     bash tests/awx/run.sh
 fi

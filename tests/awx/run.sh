@@ -3,8 +3,8 @@
 # ansible-runner, from a private data dir, with the collection installed by
 # a project update from its Galaxy tarball (tests/awx/test_awx_jobs.py).
 #
-# Needs the Ceph lab (CL_CEPH_* from scripts/ceph-lab.sh env) and the
-# PostgreSQL of scripts/services.sh; scripts/test.sh awx provides both.
+# Uses the Ceph lab (started, and stopped afterwards, if none runs) and the
+# PostgreSQL of scripts/services.sh (started if none answers).
 # CL_TEST_DB_PREFIX names the job database and role (default cinderlib).
 # CL_AWX_ANSIBLE_CORE (a pip requirement, default tests/requirements.txt's
 # ansible-core line) and CL_AWX_PYTHON (default python3.11) pick the EE's
@@ -41,10 +41,16 @@ tarball=$(echo "$build"/dist/openstack-cinderlib-*.tar.gz)
 versions=$("$runner/bin/ansible" --version)
 log "EE stand-in: ${versions%%$'\n'*}, ansible-runner $("$runner/bin/ansible-runner" --version)"
 
-: "${CL_CEPH_CONF:?run eval \"\$(bash scripts/ceph-lab.sh env)\" first}"
+bash scripts/services.sh ensure postgresql >&2
+if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
+    bash scripts/ceph-lab.sh start >&2
+    trap 'bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+eval "$(bash scripts/ceph-lab.sh env)"
+export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
 CL_AWX_PG_ADMIN=$(bash scripts/services.sh urls postgres | sed -n 's/^CL_TEST_PG_URL=//p')
 export CL_AWX_PG_ADMIN CL_AWX_TARBALL=$tarball CL_AWX_RUNNER=$runner/bin/ansible-runner
 export CL_AWX_DB_NAME=${CL_TEST_DB_PREFIX:-cinderlib}_awx
 cd tests/awx
-exec "$venv/bin/python" -m pytest -p no:cacheprovider -q -W ignore::DeprecationWarning \
+"$venv/bin/python" -m pytest -p no:cacheprovider -q -W ignore::DeprecationWarning \
     --basetemp="$build/tmp" "$@" test_awx_jobs.py
