@@ -312,6 +312,7 @@ def provisioned(awx):
     yield job
     cleanup = awx.job('awx-provision.yml', {'cinderlib_volumes_yaml': ABSENT})
     cleanup.assert_successful()
+    cleanup.assert_no_secret()
 
 
 def test_provision_job(provisioned):
@@ -367,3 +368,4 @@ def test_attach_job(awx, provisioned):
 
     again = awx.job('awx-attach.yml', {'cinderlib_attachments_yaml': DETACH})
     again.assert_no_change()
+    again.assert_no_secret()
