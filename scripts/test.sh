@@ -12,12 +12,14 @@
 #   integration  ansible-test integration: the modules on the Ceph lab
 #   docs         the module reference is current; every docs/ example runs
 #   e2e          roles and playbooks on an LVM/iSCSI qemu guest
+#   awx          provision.yml and attach.yml as AWX jobs (ansible-runner)
 # Environment: CL_FTESTS_CFG=backends.yaml to validate other backends.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 all_suites=(sanity setup unit functional integration docs e2e)
 suites=("$@")
+all_suites+=(awx)
 [ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
 for s in "${suites[@]}"; do
     case " ${all_suites[*]} " in *" $s "*) ;; *)
@@ -122,6 +124,12 @@ fi
 if wants docs; then
     stage "docs: module reference and examples"
     bash scripts/docs.sh --test
+fi
+
+if wants awx && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    # Its own PostgreSQL role and database; the Ceph lab if none runs.
+    stage "AWX jobs through ansible-runner"
+    bash tests/awx/run.sh
 fi
 
 if wants e2e; then
