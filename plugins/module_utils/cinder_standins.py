@@ -247,6 +247,12 @@ def _identity(value):
 
 
 # module to import: {library to defer: names it uses at import time}
+# First, before install() imports oslo.config to register options:
+CONFIG_DEFERRED_IMPORTS = (
+    # The URI option type parses with rfc3986 (its regular expressions
+    # compile at import); no option Cinder or a driver registers is a URI.
+    ('oslo_config.types', {'rfc3986': {}}),
+)
 DEFERRED_IMPORTS = (
     # eventlet's green sockets name pyOpenSSL's exceptions (cryptography).
     ('cinder', {'OpenSSL': {}}),
@@ -257,6 +263,11 @@ DEFERRED_IMPORTS = (
     # for the SQL layer, replaced here.
     ('cinder.context', {'oslo_db.sqlalchemy.enginefacade': {
         'transaction_context_provider': _identity}}),
+    # The profiler's notifier loads every osprofiler driver (requests,
+    # urllib3 and more); it notifies only when profiling is enabled.
+    ('osprofiler.profiler', {'osprofiler.notifier': {}}),
+    # File helpers: only is_yaml() parses YAML.
+    ('oslo_utils.fileutils', {'yaml': {}}),
     # os-brick's VMDK connector (VMware backups), with the vSphere SDK.
     ('os_brick.initiator.connectors.vmware', {'oslo_vmware': {}}),
 )
@@ -285,6 +296,8 @@ def _import_lazily(name):
 
 def install():
     """Set all of it up; call before importing any Cinder module."""
+    for module_name, libraries in CONFIG_DEFERRED_IMPORTS:
+        Deferral(libraries).import_module(module_name)
     from oslo_config import cfg
     options = standin_options(cfg)
     replaced = []

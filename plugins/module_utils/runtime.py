@@ -65,9 +65,9 @@ class Runtime(object):
         if bin_dir not in path.split(os.pathsep):
             os.environ['PATH'] = bin_dir + os.pathsep + path
         try:
-            from oslo_config import cfg
             from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
             cinder_standins.install()
+            from oslo_config import cfg
             from cinder import objects
             objects.register_all()
             from cinder import context

@@ -95,7 +95,8 @@ cl.setup(file_locks_path=%(locks)r)
 cl.Backend('fresh', volume_driver='fake_driver.FakeDriver')
 heavy = ['sqlalchemy', 'oslo_db.sqlalchemy.enginefacade', 'oslo_middleware',
          'oslo_vmware', 'OpenSSL', 'cryptography.x509', 'os_brick.encryptors.nop',
-         'oslo_policy', 'keystonemiddleware', 'cinder.db.models', 'cinder.api']
+         'oslo_policy', 'keystonemiddleware', 'cinder.db.models', 'cinder.api',
+         'rfc3986', 'yaml', 'osprofiler.notifier']
 loaded = [name for name in heavy if name in sys.modules]
 import cinder.common.config
 cors = cinder.common.config.cors.set_defaults
