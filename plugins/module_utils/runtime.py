@@ -162,12 +162,24 @@ class Runtime(object):
 
     def _start_coordination(self):
         # Drivers decorate methods with coordination.synchronized; that
-        # needs a started coordinator (file locks unless a tooz URL).
+        # needs a started coordinator (file locks unless a tooz URL).  File
+        # locks start on first use: many drivers (RBD) never lock, and
+        # loading tooz's driver costs a noticeable part of the start-up.
+        # A lock server is checked and started now, to fail at once.
         from cinder import coordination
+        coordinator = coordination.COORDINATOR
         url = self.conf.coordination.backend_url
+        if url.startswith('file://'):
+            _start_on_first_use(coordinator, lambda: self._start_coordinator(
+                coordinator, url))
+            return
         self._check_reachable(url)
+        self._start_coordinator(coordinator, url)
+
+    @staticmethod
+    def _start_coordinator(coordinator, url):
         try:
-            coordination.COORDINATOR.start()
+            coordinator.start()
         except Exception as exc:
             raise errors.InvalidConfiguration(
                 'coordination: cannot start the lock backend %s: %s' % (
@@ -194,6 +206,24 @@ class Runtime(object):
                 'coordination: cannot start the lock backend %s: %s:%s does '
                 'not answer (%s)' % (mask_url(url), parts.hostname, port,
                                      exc.strerror or exc))
+
+
+def _start_on_first_use(coordinator, start):
+    """Start ``coordinator`` when a lock is first asked for or removed."""
+    import threading
+    starting = threading.Lock()
+
+    def started(method):
+        def call(*args, **kwargs):
+            if not coordinator.started:
+                with starting:
+                    if not coordinator.started:
+                        start()
+            return method(*args, **kwargs)
+        return call
+
+    coordinator.get_lock = started(coordinator.get_lock)
+    coordinator.remove_lock = started(coordinator.remove_lock)
 
 
 def mask_url(url):
