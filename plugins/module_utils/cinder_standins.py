@@ -249,6 +249,15 @@ def _identity(value):
     return value
 
 
+# The capabilities os-brick's and Cinder's privileged contexts name (Linux
+# ABI numbers; a unit test compares them with oslo.privsep's).
+PRIVSEP_CAPABILITIES = {'CAP_CHOWN': 0, 'CAP_DAC_OVERRIDE': 1,
+                        'CAP_DAC_READ_SEARCH': 2, 'CAP_FOWNER': 3,
+                        'CAP_NET_ADMIN': 12, 'CAP_SYS_ADMIN': 21}
+# PrivContext's option type converts the numbers through the name table.
+PRIVSEP_CAPABILITIES['CAPS_BYNAME'] = dict(PRIVSEP_CAPABILITIES)
+
+
 # module to import: {library to defer: names it uses at import time}
 # First, before install() imports oslo.config to register options:
 CONFIG_DEFERRED_IMPORTS = (
@@ -266,6 +275,11 @@ DEFERRED_IMPORTS = (
     # for the SQL layer, replaced here.
     ('cinder.context', {'oslo_db.sqlalchemy.enginefacade': {
         'transaction_context_provider': _identity}}),
+    # Privileged contexts name Linux capabilities at import; oslo.privsep's
+    # capabilities module parses C declarations with cffi (pycparser) to
+    # set them, which only the privsep daemon does.
+    ('os_brick.privileged', {'oslo_privsep.capabilities': PRIVSEP_CAPABILITIES}),
+    ('cinder.privsep', {'oslo_privsep.capabilities': PRIVSEP_CAPABILITIES}),
     # The profiler's notifier loads every osprofiler driver (requests,
     # urllib3 and more); it notifies only when profiling is enabled.
     ('osprofiler.profiler', {'osprofiler.notifier': {}}),

@@ -96,7 +96,8 @@ cl.Backend('fresh', volume_driver='fake_driver.FakeDriver')
 heavy = ['sqlalchemy', 'oslo_db.sqlalchemy.enginefacade', 'oslo_middleware',
          'oslo_vmware', 'OpenSSL', 'cryptography.x509', 'os_brick.encryptors.nop',
          'oslo_policy', 'keystonemiddleware', 'cinder.db.models', 'cinder.api',
-         'rfc3986', 'yaml', 'osprofiler.notifier']
+         'rfc3986', 'yaml', 'osprofiler.notifier', 'oslo_privsep.capabilities',
+         'pycparser']
 loaded = [name for name in heavy if name in sys.modules]
 import cinder.common.config
 cors = cinder.common.config.cors.set_defaults
@@ -136,6 +137,13 @@ def test_lvm_driver_imports_and_constructs(tmp_path):
 @pytest.fixture
 def cinder_loaded():
     cl.Backend('standins', volume_driver='fake_driver.FakeDriver')
+
+
+def test_deferred_capabilities_are_oslo_privseps():
+    from oslo_privsep import capabilities
+    served = dict(cinder_standins.PRIVSEP_CAPABILITIES)
+    assert served.pop('CAPS_BYNAME') == served
+    assert served == {name: getattr(capabilities, name) for name in served}
 
 
 def test_unserved_db_call_names_itself(cinder_loaded):
