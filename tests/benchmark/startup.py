@@ -24,6 +24,7 @@ import collections
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,12 +76,14 @@ def ready_round(work, storage, python_args=(), baseline=None):
     if baseline:
         # Before the venv's .pth entry for this checkout.
         env['PYTHONPATH'] = baseline
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
     completed = subprocess.run(
         [sys.executable] + list(python_args) +
         ['-c', READY_CHILD, repr(start), json.dumps(rbd_backend()),
          work, storage], check=True, capture_output=True, text=True, env=env)
     ended = time.time()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     marks = json.loads(completed.stdout.strip().splitlines()[-1])
     phases, last = {}, marks['start']
     for name, _label in PHASES:
@@ -88,6 +91,9 @@ def ready_round(work, storage, python_args=(), baseline=None):
         last = marks[name]
     phases['ready'] = marks['driver'] - marks['start']
     phases['exit'] = ended - start
+    # CPU time of the whole process: what a busy machine disturbs least.
+    phases['cpu'] = (after.ru_utime - before.ru_utime +
+                     after.ru_stime - before.ru_stime)
     phases['rss_mib'] = marks['rss_mib']
     if baseline and not marks['core_file'].startswith(os.path.realpath(
             os.path.join(baseline, 'ansible_collections', 'openstack',
@@ -114,8 +120,10 @@ def _spread(values):
 
 
 def report(results, costs):
-    print('Process start to ready RBD Backend (s), %d fresh processes each:'
-          % ROUNDS)
+    print('Process start to ready RBD Backend (s), %d fresh processes each%s:'
+          % (ROUNDS, ' (no .pyc written: PYTHONDONTWRITEBYTECODE, so the '
+             'core compiles from source each time)'
+             if sys.flags.dont_write_bytecode else ''))
     print('  %-26s %7s %7s %7s   %s' % (
         'persistence', 'median', 'min', 'max',
         '(target <= %.1f; upstream %.2f)' % (TARGET_READY_S,
@@ -123,23 +131,26 @@ def report(results, costs):
     for storage, label in STORAGES:
         print('  %-26s %s' % (label, _spread(
             [r['ready'] for r in results[storage]])))
-    print('  whole process (exit included):')
+    print('  whole process (exit included), wall and CPU (user + sys):')
     for storage, label in STORAGES:
-        print('    %-24s %s' % (label, _spread(
-            [r['exit'] for r in results[storage]])))
+        print('    %-24s %s   cpu %s' % (label, _spread(
+            [r['exit'] for r in results[storage]]), _spread(
+            [r['cpu'] for r in results[storage]])))
     if BASELINE:
         print('  baseline (%s), in the same rounds:' % BASELINE)
         for storage, label in STORAGES:
             base = results['baseline ' + storage]
-            print('    %-24s %s   exit %s' % (
+            print('    %-24s %s   exit %s   cpu %s' % (
                 label, _spread([r['ready'] for r in base]),
-                _spread([r['exit'] for r in base])))
+                _spread([r['exit'] for r in base]),
+                _spread([r['cpu'] for r in base])))
         print('  ratio this / baseline, pair by pair (median, min, max):')
         for storage, label in STORAGES:
             pairs = list(zip(results[storage], results['baseline ' + storage]))
-            print('    %-24s ready %s   exit %s' % (
+            print('    %-24s ready %s   exit %s   cpu %s' % (
                 label, _spread([a['ready'] / b['ready'] for a, b in pairs]),
-                _spread([a['exit'] / b['exit'] for a, b in pairs])))
+                _spread([a['exit'] / b['exit'] for a, b in pairs]),
+                _spread([a['cpu'] / b['cpu'] for a, b in pairs])))
     print('  where it goes (medians, s):')
     for storage, label in STORAGES:
         print('    %-24s %s' % (label, ', '.join(
