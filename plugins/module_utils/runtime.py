@@ -15,6 +15,8 @@ through root_helper otherwise (see attach.setup_privsep).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+import gc
 import logging
 import os
 import socket
@@ -30,6 +32,25 @@ DRIVER_LOGGERS = ('cinder', 'os_brick', 'oslo', 'oslo_concurrency',
 # Default ports of the tooz backends we check before starting them.
 _DEFAULT_PORTS = {'redis': 6379, 'etcd3': 2379, 'etcd3gw': 2379,
                   'zookeeper': 2181, 'kazoo': 2181, 'memcached': 11211}
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Loading Cinder and a driver allocates most of a process's long-lived
+    objects, and the cyclic garbage collector would scan them again and
+    again (a tenth of the start-up's CPU time) to find almost no garbage.
+    Pause it meanwhile, then move every object into the oldest generation
+    unscanned: full collections still look at them, as at any old object.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 class SecretMaskingFilter(logging.Filter):
