@@ -15,6 +15,7 @@ snapshot behind (see _tune_rbd).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import atexit
 import json
 
 
@@ -104,6 +105,9 @@ def _tune_rbd(driver):
     driver._delete_volume = delete_volume_and_parent_refs
     driver._get_clone_info = get_clone_info_kept
     driver._cinderlib_release = close
+    # Shut the kept connections down in order before the interpreter tears
+    # its modules and objects down around librados' threads.
+    atexit.register(close)
 
 
 _TUNERS = {

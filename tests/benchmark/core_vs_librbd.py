@@ -233,7 +233,6 @@ def core_peak_rss(work, rounds):
     return float(out.strip().splitlines()[-1])
 
 
-
 def run_lifecycles(work):
     """Core (memory, db) and both floors, in turn each round."""
     import rados

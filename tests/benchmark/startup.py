@@ -126,8 +126,8 @@ def report(results, costs):
              if sys.flags.dont_write_bytecode else ''))
     print('  %-26s %7s %7s %7s   %s' % (
         'persistence', 'median', 'min', 'max',
-        '(target <= %.1f; upstream %.2f)' % (TARGET_READY_S,
-                                            UPSTREAM_READY_S)))
+        '(target <= %.1f; upstream %.2f)' % (
+            TARGET_READY_S, UPSTREAM_READY_S)))
     for storage, label in STORAGES:
         print('  %-26s %s' % (label, _spread(
             [r['ready'] for r in results[storage]])))
@@ -157,10 +157,10 @@ def report(results, costs):
             '%s %.3f' % (phase, statistics.median(r[name]
                                                   for r in results[storage]))
             for name, phase in PHASES)))
+    rss = [(label, statistics.median(r['rss_mib'] for r in results[storage]))
+           for storage, label in STORAGES]
     print('  peak RSS of a ready Backend (MiB, median): %s' % ', '.join(
-        '%s %.0f' % (label, statistics.median(r['rss_mib']
-                                               for r in results[storage]))
-        for storage, label in STORAGES))
+        '%s %.0f' % item for item in rss))
     total = sum(costs.values())
     print('  imports by package (ms of self time in one db run under '
           '-X importtime, which slows it; total %.0f):' % total)
