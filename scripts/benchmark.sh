@@ -3,7 +3,10 @@
 # against raw librbd, start-up time and memory.  Starts the lab if needed
 # and stops it again if it started it.
 #   scripts/benchmark.sh           everything
-#   scripts/benchmark.sh startup   only process start to ready Backend
+#   scripts/benchmark.sh startup   only process start to ready Backend,
+#                                  alternated with the code before the
+#                                  start-up work (CL_BENCH_BASELINE_REF,
+#                                  default e502eea) and the ratio printed
 #   scripts/benchmark.sh modules   module tasks per loop item (playbooks)
 set -euo pipefail
 case "${1:-all}" in
@@ -24,4 +27,16 @@ trap '[ "$started" = 1 ] && bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || tru
 eval "$(bash scripts/ceph-lab.sh env)"
 export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
 export PATH=$venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$repo/.build/collections
+if [ "$bench" = startup.py ]; then
+    # The baseline: a git worktree of that commit, importable from a
+    # collections directory of its own (PYTHONPATH in the child processes).
+    ref=${CL_BENCH_BASELINE_REF:-e502eea}
+    base=$repo/.build/baseline-$ref
+    if [ ! -d "$base" ]; then
+        git -C "$repo" worktree add --detach "$base" "$ref" >/dev/null 2>&1
+    fi
+    mkdir -p "$repo/.build/baseline-collections-$ref/ansible_collections/openstack"
+    ln -sfn "$base" "$repo/.build/baseline-collections-$ref/ansible_collections/openstack/cinderlib"
+    export CL_BENCH_BASELINE=$repo/.build/baseline-collections-$ref
+fi
 "$venv/bin/python" "tests/benchmark/$bench"

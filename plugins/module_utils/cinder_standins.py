@@ -30,9 +30,12 @@ all this, and that the stand-ins' options match Cinder's.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import builtins
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
+import re
 import sys
 import types
 
@@ -246,7 +249,22 @@ def _identity(value):
     return value
 
 
+# The capabilities os-brick's and Cinder's privileged contexts name (Linux
+# ABI numbers; a unit test compares them with oslo.privsep's).
+PRIVSEP_CAPABILITIES = {'CAP_CHOWN': 0, 'CAP_DAC_OVERRIDE': 1,
+                        'CAP_DAC_READ_SEARCH': 2, 'CAP_FOWNER': 3,
+                        'CAP_NET_ADMIN': 12, 'CAP_SYS_ADMIN': 21}
+# PrivContext's option type converts the numbers through the name table.
+PRIVSEP_CAPABILITIES['CAPS_BYNAME'] = dict(PRIVSEP_CAPABILITIES)
+
+
 # module to import: {library to defer: names it uses at import time}
+# First, before install() imports oslo.config to register options:
+CONFIG_DEFERRED_IMPORTS = (
+    # The URI option type parses with rfc3986 (its regular expressions
+    # compile at import); no option Cinder or a driver registers is a URI.
+    ('oslo_config.types', {'rfc3986': {}}),
+)
 DEFERRED_IMPORTS = (
     # eventlet's green sockets name pyOpenSSL's exceptions (cryptography).
     ('cinder', {'OpenSSL': {}}),
@@ -257,6 +275,16 @@ DEFERRED_IMPORTS = (
     # for the SQL layer, replaced here.
     ('cinder.context', {'oslo_db.sqlalchemy.enginefacade': {
         'transaction_context_provider': _identity}}),
+    # Privileged contexts name Linux capabilities at import; oslo.privsep's
+    # capabilities module parses C declarations with cffi (pycparser) to
+    # set them, which only the privsep daemon does.
+    ('os_brick.privileged', {'oslo_privsep.capabilities': PRIVSEP_CAPABILITIES}),
+    ('cinder.privsep', {'oslo_privsep.capabilities': PRIVSEP_CAPABILITIES}),
+    # The profiler's notifier loads every osprofiler driver (requests,
+    # urllib3 and more); it notifies only when profiling is enabled.
+    ('osprofiler.profiler', {'osprofiler.notifier': {}}),
+    # File helpers: only is_yaml() parses YAML.
+    ('oslo_utils.fileutils', {'yaml': {}}),
     # os-brick's VMDK connector (VMware backups), with the vSphere SDK.
     ('os_brick.initiator.connectors.vmware', {'oslo_vmware': {}}),
 )
@@ -283,8 +311,85 @@ def _import_lazily(name):
     setattr(sys.modules[parent], child, module)
 
 
+# Lazy patterns -------------------------------------------------------------
+# Modules that compile many regular expressions at import, used only by
+# some calls: oslo.utils' strutils compiles ~430 password-masking patterns
+# (a tenth of the start-up's import time) that only mask_password uses.
+LAZY_PATTERN_MODULES = ('oslo_utils.strutils',)
+
+
+class LazyPattern(object):
+    """A regular expression, compiled the first time it is used."""
+
+    __slots__ = ('_args', '_compiled')
+
+    def __init__(self, *args):
+        self._args = args
+        self._compiled = None
+
+    def compiled(self):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return self._compiled
+
+    def __getattr__(self, name):
+        return getattr(self.compiled(), name)
+
+
+def _lazy_re():
+    """The ``re`` module as a lazy-pattern module sees it."""
+    lazy = types.ModuleType('re')
+    lazy.__dict__.update(re.__dict__)
+    lazy.compile = LazyPattern
+
+    def compiling(function):
+        @functools.wraps(function)
+        def call(pattern, *args, **kwargs):
+            if isinstance(pattern, LazyPattern):
+                pattern = pattern.compiled()
+            return function(pattern, *args, **kwargs)
+        return call
+
+    for name in ('match', 'fullmatch', 'search', 'sub', 'subn', 'split',
+                 'findall', 'finditer'):
+        setattr(lazy, name, compiling(getattr(re, name)))
+    return lazy
+
+
+def _import_with_lazy_patterns(name):
+    """Import ``name`` with its own ``import re`` giving lazy patterns;
+    nothing else sees them."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return
+    lazy_re = _lazy_re()
+    real_import = builtins.__import__
+
+    def import_(module, globals=None, locals=None, fromlist=(), level=0):
+        if module == 're' and not level:
+            return lazy_re
+        return real_import(module, globals, locals, fromlist, level)
+
+    module = importlib.util.module_from_spec(spec)
+    module.__builtins__ = dict(builtins.__dict__, __import__=import_)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    parent, _dot, child = name.rpartition('.')
+    setattr(sys.modules[parent], child, module)
+
+
 def install():
     """Set all of it up; call before importing any Cinder module."""
+    for name in LAZY_PATTERN_MODULES:
+        _import_with_lazy_patterns(name)
+    for module_name, libraries in CONFIG_DEFERRED_IMPORTS:
+        Deferral(libraries).import_module(module_name)
     from oslo_config import cfg
     options = standin_options(cfg)
     replaced = []

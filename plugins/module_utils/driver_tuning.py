@@ -15,6 +15,7 @@ snapshot behind (see _tune_rbd).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import atexit
 import json
 
 
@@ -71,24 +72,27 @@ def _tune_rbd(driver):
         return execute(*cmd, **kwargs)
 
     delete_volume = driver._delete_volume
+    get_clone_info = driver._get_clone_info
+    # The parent each _delete_volume call found (by image name): the
+    # driver reads it anyway, so the clean-up below opens nothing more.
+    clone_info = {}
+
+    def get_clone_info_kept(image, volume_name, snap=None):
+        info = get_clone_info(image, volume_name, snap)
+        if volume_name in clone_info:
+            clone_info[volume_name] = info
+        return info
 
     def delete_volume_and_parent_refs(volume, client):
         # The driver's fast path removes a clone without unprotecting and
         # removing the `<clone>.clone_snap` snapshot on its parent, so the
         # parent can never be deleted for real: it is renamed to
         # `<parent>.deleted` and left in the pool.  Finish that cleanup.
-        parent = parent_snap = None
+        clone_info[volume.name] = (None, None, None)
         try:
-            image = driver.rbd.Image(client.ioctx, volume.name,
-                                     read_only=True)
-            try:
-                _pool, parent, parent_snap = driver._get_clone_info(
-                    image, volume.name)
-            finally:
-                image.close()
-        except driver.rbd.ImageNotFound:
-            pass
-        delete_volume(volume, client)
+            delete_volume(volume, client)
+        finally:
+            _pool, parent, parent_snap = clone_info.pop(volume.name)
         if parent:
             try:
                 driver._delete_clone_parent_refs(client, parent, parent_snap)
@@ -99,7 +103,11 @@ def _tune_rbd(driver):
     driver._disconnect_from_rados = disconnect
     driver._execute = execute_mon_dump_in_process
     driver._delete_volume = delete_volume_and_parent_refs
+    driver._get_clone_info = get_clone_info_kept
     driver._cinderlib_release = close
+    # Shut the kept connections down in order before the interpreter tears
+    # its modules and objects down around librados' threads.
+    atexit.register(close)
 
 
 _TUNERS = {

@@ -95,7 +95,9 @@ cl.setup(file_locks_path=%(locks)r)
 cl.Backend('fresh', volume_driver='fake_driver.FakeDriver')
 heavy = ['sqlalchemy', 'oslo_db.sqlalchemy.enginefacade', 'oslo_middleware',
          'oslo_vmware', 'OpenSSL', 'cryptography.x509', 'os_brick.encryptors.nop',
-         'oslo_policy', 'keystonemiddleware', 'cinder.db.models', 'cinder.api']
+         'oslo_policy', 'keystonemiddleware', 'cinder.db.models', 'cinder.api',
+         'rfc3986', 'yaml', 'osprofiler.notifier', 'oslo_privsep.capabilities',
+         'pycparser']
 loaded = [name for name in heavy if name in sys.modules]
 import cinder.common.config
 cors = cinder.common.config.cors.set_defaults
@@ -135,6 +137,13 @@ def test_lvm_driver_imports_and_constructs(tmp_path):
 @pytest.fixture
 def cinder_loaded():
     cl.Backend('standins', volume_driver='fake_driver.FakeDriver')
+
+
+def test_deferred_capabilities_are_oslo_privseps():
+    from oslo_privsep import capabilities
+    served = dict(cinder_standins.PRIVSEP_CAPABILITIES)
+    assert served.pop('CAPS_BYNAME') == served
+    assert served == {name: getattr(capabilities, name) for name in served}
 
 
 def test_unserved_db_call_names_itself(cinder_loaded):
@@ -215,3 +224,33 @@ def test_library_used_at_import_fails_loudly(demo):
     assert 'cl_demo_lib' not in sys.modules
     assert 'cl_demo_uses' not in sys.modules
     assert sys.meta_path[0] is not deferral
+
+
+# Lazy patterns -----------------------------------------------------------------
+MASKING = r'''
+import json
+if %(lazy)r:
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
+    cinder_standins.install()
+from oslo_utils import strutils
+samples = ['password=secret123 user=bob', '{"password": "abc", "auth_token": "t"}',
+           '<adminPass>xyz</adminPass>', '--password hunter2 --x',
+           "rbd_secret_uuid='42'", "chapsecret = 'x' CHAPPASSWORD=y",
+           'nothing to mask', b'password=bytes']
+out = [strutils.mask_password(s) for s in samples]
+out.append(strutils.mask_dict_password({'password': 'x', 'a': {'secret': 'y'}}))
+out += [strutils.string_to_bytes('10KiB'), strutils.to_slug('Hello World!')]
+import re
+print(json.dumps({'out': out, 'lazy': type(strutils._SANITIZE_PATTERNS_1['password'][0]).__name__,
+                  'only_there': [strutils.re is not re, type(re.compile('x')).__name__]}))
+'''
+
+
+def test_masking_patterns_compile_lazily_and_mask_the_same():
+    real = run_python(MASKING % {'lazy': False})
+    lazy = run_python(MASKING % {'lazy': True})
+    assert lazy['out'] == real['out']
+    assert 'password=***' in real['out'][0]
+    assert (real['lazy'], lazy['lazy']) == ('Pattern', 'LazyPattern')
+    # Everyone else's re.compile is the real one.
+    assert lazy['only_there'] == [True, 'Pattern']
