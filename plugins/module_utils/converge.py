@@ -29,6 +29,32 @@ def _check_usable(sm, record, what):
                     if record['data'].get('error_message') else ''))
 
 
+def _settled(sm, record, kind, lock_key):
+    """The record, once what a killed or timed-out run left in a
+    transitional status is settled with the backend (Resource.reconcile):
+    None if an interrupted creation was undone (create it again)."""
+    if record is None or not records.is_transitional(record, kind):
+        return record
+    owner = records.owner_of(record)
+    if records.owner_alive(owner):
+        sm.fail('%s %s (%s) is in status %s: %s is working on it; run again '
+                'once it has finished' % (
+                    kind, record.get('name') or '', record['id'],
+                    record['status'], records.describe_owner(
+                        owner, record['status'])))
+    if sm.check_mode:
+        return None if record['status'] in ('creating', 'deleting') \
+            else record
+    # The lock its creation takes, so that two runs never settle it at once.
+    with sm.exclusive(kind, lock_key):
+        core = (sm.volume(record) if kind == 'volume'
+                else _core_snapshot(sm, record))
+        if core.reconcile() is None:
+            return None
+    return getattr(sm.persistence, 'get_%ss' % kind)(
+        **{kind + '_id': record['id']})[0]
+
+
 def _fresh_volume(sm, volume_id):
     return records.volume_view(sm.persistence.get_volumes(
         volume_id=volume_id)[0])
@@ -49,6 +75,7 @@ def volume(sm):
     record = sm.find_volume(key)
     if params['state'] == 'absent':
         return _volume_absent(sm, record)
+    record = _settled(sm, record, 'volume', key)
     if record is None:
         return _volume_create(sm, key)
     return _volume_update(sm, record)
@@ -223,6 +250,13 @@ def snapshot(sm):
         sm.fail('volume %s not found on backend %s; create it first with '
                 'cl_volume' % (params['volume'], sm.backend_name))
     record = sm.find_snapshot(params['name'], volume_record)
+    if not absent:
+        volume_record = _settled(sm, volume_record, 'volume',
+                                 params['volume'])
+        if volume_record is None:
+            return snapshot(sm)
+        record = _settled(sm, record, 'snapshot',
+                          volume_record['id'] + params['name'])
     if absent:
         if record is None:
             sm.exit(False, snapshot={})

@@ -41,3 +41,11 @@ class BackendSetupError(BackendError):
 
 class MissingDependency(CinderlibError, ImportError):
     """A Python library the requested feature needs is not installed."""
+
+
+class DriverTimeout(BackendError):
+    """A driver call did not return within the backend's driver_timeout.
+
+    What it was doing may still finish on the storage: the record stays in
+    its transitional status, and the next run reconciles it.
+    """
