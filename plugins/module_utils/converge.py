@@ -33,7 +33,7 @@ def _settled(sm, record, kind, lock_key):
     """The record, once what a killed or timed-out run left in a
     transitional status is settled with the backend (Resource.reconcile):
     None if an interrupted creation was undone (create it again)."""
-    if record is None or not records.is_transitional(record, kind):
+    if record is None or not records.needs_settling(record, kind):
         return record
     owner = records.owner_of(record)
     if records.owner_alive(owner):
@@ -43,8 +43,8 @@ def _settled(sm, record, kind, lock_key):
                     record['status'], records.describe_owner(
                         owner, record['status'])))
     if sm.check_mode:
-        return None if record['status'] in ('creating', 'deleting') \
-            else record
+        return None if records.interrupted(record) in ('creating',
+                                                      'deleting') else record
     # The lock its creation takes, so that two runs never settle it at once.
     with sm.exclusive(kind, lock_key):
         core = (sm.volume(record) if kind == 'volume'

@@ -18,6 +18,31 @@ __metaclass__ = type
 import json
 
 
+# Driver options that bound the storage's own calls, by driver class.
+TIMEOUT_OPTIONS = {'cinder.volume.drivers.rbd.RBDDriver': 'rados_connect_timeout'}
+
+
+def timeout_hint(backend, exc):
+    """For a driver error that is a timeout: which backend, which option."""
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 10:    # drivers wrap librados'
+        chain.append('%s %s' % (type(seen).__name__, seen))
+        seen = seen.__cause__ or seen.__context__
+    text = ' '.join(chain)
+    if 'imeout' not in text and 'errno 110' not in text and \
+            'timed out' not in text:
+        return ''
+    option = None
+    for class_ in type(getattr(backend, 'driver', None)).__mro__:
+        option = TIMEOUT_OPTIONS.get('%s.%s' % (class_.__module__,
+                                                class_.__name__))
+        if option:
+            break
+    return ('; backend %s did not answer in time: check that the storage is '
+            'up and reachable, or raise the backend option %s' % (
+                backend.id, option or 'driver_timeout'))
+
+
 def tune(driver):
     """Apply what fits this driver; unknown drivers are left as they are."""
     for class_ in type(driver).__mro__:

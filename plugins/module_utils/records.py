@@ -176,6 +176,21 @@ def is_transitional(record, kind):
     return record['status'] in TRANSITIONAL.get(kind, ())
 
 
+def interrupted(record):
+    """The operation a record shows unfinished: its transitional status, or
+    the failed one to finish (a creation that could not be cleaned up, an
+    extension the storage did not answer)."""
+    if record['status'].startswith('error'):
+        return (record['data'].get('failed') or {}).get('operation')
+    return record['status']
+
+
+def needs_settling(record, kind):
+    """Whether the next run must settle the record with the backend first."""
+    return is_transitional(record, kind) or bool(
+        record['status'].startswith('error') and interrupted(record))
+
+
 def _same_machine(owner):
     return (owner.get('host') == socket.gethostname() and
             owner.get('boot_id') is not None and

@@ -220,6 +220,7 @@ class Resource(serialization.Serializable):
         self._ovo.obj_reset_changes()
         self.error_message = data.get('error_message')
         self._owner = data.get('owner')
+        self._owner_details = dict(data.get('failed') or {})
 
     def _reloaded(self, data):
         """Rebuild what the record keeps beside the Cinder object fields."""
@@ -257,6 +258,10 @@ class Resource(serialization.Serializable):
         data = {'fields': serialization.ovo_to_dict(self._ovo)}
         if self.error_message:
             data['error_message'] = self.error_message
+        if self._owner_details.get('operation') and \
+                self.status.startswith('error'):
+            # What the next run must finish (records.needs_settling).
+            data['failed'] = dict(self._owner_details)
         if records.is_transitional({'status': self.status}, self.KIND):
             if not self._owner:
                 self._owner = records.owner_stamp(
@@ -318,10 +323,13 @@ class Resource(serialization.Serializable):
             self.refresh()
         except errors.NotFound:
             return None
-        if not records.is_transitional({'status': self.status}, self.KIND):
+        record = self._record()
+        if not records.needs_settling(record, self.KIND):
             return self
         self._check_not_busy('reconcile')
-        return self._settle(self.status, dict(self._owner or {}))
+        return self._settle(records.interrupted(record),
+                            dict(record['data'].get('failed') or
+                                 self._owner or {}))
 
     def _settle(self, status, owner):
         raise NotImplementedError()
@@ -403,7 +411,7 @@ class Resource(serialization.Serializable):
         except errors.CinderlibError:
             raise
         except Exception as exc:
-            message = _driver_message(exc)
+            message = _driver_message(exc, self.backend)
             busy = type(exc).__name__ in ('VolumeIsBusy', 'SnapshotIsBusy')
             if busy and busy_status:
                 self._set_status(busy_status)
@@ -417,9 +425,13 @@ class Resource(serialization.Serializable):
                 type(self).__name__.lower(), self.id, action, message))
 
 
-def _driver_message(exc):
+def _driver_message(exc, backend=None):
     message = str(exc).strip() or type(exc).__name__
-    return '%s (%s)' % (message, type(exc).__name__)
+    message = '%s (%s)' % (message, type(exc).__name__)
+    if backend is not None:
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
+        message += driver_tuning.timeout_hint(backend, exc)
+    return message
 
 
 class Volume(Resource):
@@ -683,12 +695,12 @@ class Volume(Resource):
 
     def _creation_failed(self, exc):
         """Undo what the driver may have done, then report its failure."""
-        message = _driver_message(exc)
+        message = _driver_message(exc, self.backend)
         try:
             self._call('cleaning up the failed creation of',
                        self.backend.driver.delete_volume, self._ovo)
         except Exception as cleanup_exc:
-            self._set_status('error', message)
+            self._set_status('error', message, operation='creating')
             raise errors.BackendError(
                 'volume %s: creation failed: %s; cleaning up on the backend '
                 'failed too (%s), so it is kept in status error' % (
@@ -759,9 +771,18 @@ class Volume(Resource):
         return self
 
     def _extend_to(self, new_size, previous):
-        with self._driver_call('extend', 'error_extending'):
-            self._call('extending', self.backend.driver.extend_volume,
-                       self._ovo, new_size)
+        try:
+            with self._driver_call('extend', 'error_extending'):
+                self._call('extending', self.backend.driver.extend_volume,
+                           self._ovo, new_size)
+        except errors.DriverTimeout:
+            raise
+        except errors.BackendError:
+            # The next run extends again (the storage may have been away).
+            self._set_status('error_extending', self.error_message,
+                             operation='extending', size=new_size,
+                             previous=previous)
+            raise
         self._ovo.size = new_size
         self._set_status(previous)
 
@@ -982,12 +1003,12 @@ class Snapshot(Resource):
         except errors.DriverTimeout:
             raise
         except Exception as exc:
-            message = _driver_message(exc)
+            message = _driver_message(exc, self.backend)
             try:
                 self._call('cleaning up the failed creation of',
                            driver.delete_snapshot, self._ovo)
             except Exception:
-                self._set_status('error', message)
+                self._set_status('error', message, operation='creating')
                 raise errors.BackendError(
                     'snapshot %s: creation failed: %s; kept in status error '
                     'because cleaning up on the backend failed too' % (
