@@ -588,8 +588,7 @@ def _seconds(value):
 
 
 def _message(exc):
-    return '%s (%s)' % (str(exc).strip() or type(exc).__name__,
-                        type(exc).__name__)
+    return errors.describe(exc)
 
 
 def _suppress_ssl_warnings():

@@ -426,8 +426,7 @@ class Resource(serialization.Serializable):
 
 
 def _driver_message(exc, backend=None):
-    message = str(exc).strip() or type(exc).__name__
-    message = '%s (%s)' % (message, type(exc).__name__)
+    message = errors.describe(exc)
     if backend is not None:
         from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
         message += driver_tuning.timeout_hint(backend, exc)
