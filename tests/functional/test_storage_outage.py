@@ -130,3 +130,60 @@ def test_a_timed_out_call_that_finishes_later_is_settled(backend, volumes):
     assert interrupted.reconcile() is None
     assert not cl.Backend.persistence.get_volumes(volume_id=interrupted.id)
     assert conftest.backend_leftovers(backend) == [vol.name_in_storage]
+
+
+def _module(module, **args):
+    import json
+    import sys
+    child = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         'kill_child.py')
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, child, 'module', 'none',
+         json.dumps({'module': module, 'args': args})],
+        capture_output=True, text=True, timeout=300)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return time.monotonic() - start, result
+
+
+def test_modules_during_an_outage(tmp_path):
+    from test_kill_points import Pool, _disagreements
+    backend = conftest.backend_config('ceph')
+    backend.update(volume_backend_name='ceph-outage-modules',
+                   driver_timeout=DRIVER_TIMEOUT, rados_connect_timeout=-1)
+    db = 'sqlite:///%s/outage.sqlite' % tmp_path
+    common = dict(backend=backend, db_url=db, lock_path=str(tmp_path))
+    _took, made = _module('cl_volume', name='outage-kept', size=1, **common)
+    assert made['changed'], made
+    ids = [made['volume']['id']]
+    with osd_stopped():
+        # Nothing to change: answered from the database alone.
+        took, same = _module('cl_volume', name='outage-kept', size=1,
+                             **common)
+        assert same['changed'] is False and not same.get('failed'), same
+        assert took < DRIVER_TIMEOUT, took
+        # A change: fails within the bound, and the process ends.
+        took, failed = _module('cl_volume', name='outage-new', size=1,
+                               **common)
+        print('module create during the outage: %.1f s: %s' % (
+            took, failed.get('msg')))
+        assert failed.get('failed'), failed
+        assert failed['msg'].startswith('backend ceph-outage-modules: '
+                                        'creating volume ')
+        assert 'driver_timeout' in failed['msg']
+        assert took < DRIVER_TIMEOUT + 30, took
+    # The storage is back: the same declaration converges.
+    took, made = _module('cl_volume', name='outage-new', size=1, **common)
+    assert made['changed'] and made['volume']['status'] == 'available', made
+    ids.append(made['volume']['id'])
+    pool = Pool()
+    try:
+        assert _disagreements(pool, db, 'ceph-outage-modules', ids) == []
+        for name in ('outage-new', 'outage-kept'):
+            _took, gone = _module('cl_volume', name=name, state='absent',
+                                  **common)
+            assert gone['changed'], gone
+        images, trash = pool.state(ids)
+        assert (images, trash) == ({}, [])
+    finally:
+        pool.close()
