@@ -13,14 +13,9 @@ case $cycles in ''|*[!0-9]*) echo "usage: $0 [CYCLES]" >&2; exit 2 ;; esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 venv=$(bash scripts/setup-venv.sh)
-started=0
-if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
-    bash scripts/ceph-lab.sh start >/dev/null
-    started=1
-fi
-trap '[ "$started" = 1 ] && bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
-eval "$(bash scripts/ceph-lab.sh env)"
-export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER CL_CEPH_DIR
+# shellcheck source=scripts/lib/ceph-lab-env.sh
+. scripts/lib/ceph-lab-env.sh
+use_ceph_lab
 cd tests/functional
 CL_KILL_POINTS_CYCLES=$cycles "$venv/bin/python" -m pytest -p no:cacheprovider \
     -q -s -W ignore::DeprecationWarning test_kill_points.py test_storage_outage.py
