@@ -26,7 +26,7 @@ options:
         converted and checked by the driver's own option types.
       - C(driver_timeout) (seconds, default C(300)) bounds every call to
         the driver (creating, deleting, extending, connecting, stats, the
-        driver's set-up): a storage that stops answering fails the task
+        driver's set-up). A storage that stops answering fails the task
         with a message naming the backend, the operation and this option,
         instead of hanging it. Raise it for operations that take longer on
         your storage (deleting or flattening very large volumes). It is read
