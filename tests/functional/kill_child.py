@@ -90,6 +90,8 @@ def run_core(step):
                                             size=args.get('size'))
     elif args.get('state') == 'absent':
         volume(args['id']).delete()
+    elif cl.Backend.persistence.get_volumes(volume_id=args['id']):
+        volume(args['id']).extend(args['size'])
     else:
         backend.create_volume(args['size'], id=args.get('id'),
                               name=args['name'])
