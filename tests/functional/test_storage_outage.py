@@ -67,8 +67,11 @@ def test_operations_fail_within_their_bound(backend, volumes):
     vol = outage.create_volume(1, name='outage')
     volumes.append(vol)
     snap = vol.create_snapshot(name='before')
+    doomed = outage.create_volume(1, name='outage-doomed')
+    volumes.append(doomed)
     with osd_stopped():
         results = {
+            'delete': _timed(doomed.delete),
             'create': _timed(outage.create_volume, 1, name='outage-new'),
             'extend': _timed(vol.extend, 2),
             'snapshot': _timed(vol.create_snapshot, name='during'),
@@ -81,10 +84,13 @@ def test_operations_fail_within_their_bound(backend, volumes):
         assert 'backend ceph-outage' in message, operation
         assert 'rados_connect_timeout' in message, operation
         assert 'Traceback' not in message
-    # The OSD is back: one pass of reconcile settles whatever was left.
+    # The OSD is back.  The deletion is simply run again; one pass of
+    # reconcile settles whatever else was left.
+    assert doomed.status == 'error_deleting'
+    doomed.delete()
     for record in cl.Backend.persistence.get_volumes(
             backend_name='ceph-outage'):
-        if record['id'] != vol.id:
+        if record['id'] not in (vol.id, doomed.id):
             assert cl.Volume.get_by_id(record['id']).reconcile() is None
     vol.reconcile()
     for s in list(vol.snapshots):
