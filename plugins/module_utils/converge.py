@@ -35,6 +35,27 @@ def _settled(sm, record, kind, lock_key):
     None if an interrupted creation was undone (create it again)."""
     if record is None or not records.needs_settling(record, kind):
         return record
+    if sm.check_mode:
+        _check_no_live_owner(sm, record, kind)
+        return None if records.interrupted(record) in ('creating',
+                                                      'deleting') else record
+    # The lock its creation takes: a live creator holds it until it is done,
+    # and two runs never settle one record at once.
+    with sm.exclusive(kind, lock_key):
+        found = getattr(sm.persistence, 'get_%ss' % kind)(
+            **{kind + '_id': record['id']})
+        if not found or not records.needs_settling(found[0], kind):
+            return found[0] if found else None
+        _check_no_live_owner(sm, found[0], kind)
+        core = (sm.volume(found[0]) if kind == 'volume'
+                else _core_snapshot(sm, found[0]))
+        if core.reconcile() is None:
+            return None
+    return getattr(sm.persistence, 'get_%ss' % kind)(
+        **{kind + '_id': record['id']})[0]
+
+
+def _check_no_live_owner(sm, record, kind):
     owner = records.owner_of(record)
     if records.owner_alive(owner):
         sm.fail('%s %s (%s) is in status %s: %s is working on it; run again '
@@ -42,17 +63,6 @@ def _settled(sm, record, kind, lock_key):
                     kind, record.get('name') or '', record['id'],
                     record['status'], records.describe_owner(
                         owner, record['status'])))
-    if sm.check_mode:
-        return None if records.interrupted(record) in ('creating',
-                                                      'deleting') else record
-    # The lock its creation takes, so that two runs never settle it at once.
-    with sm.exclusive(kind, lock_key):
-        core = (sm.volume(record) if kind == 'volume'
-                else _core_snapshot(sm, record))
-        if core.reconcile() is None:
-            return None
-    return getattr(sm.persistence, 'get_%ss' % kind)(
-        **{kind + '_id': record['id']})[0]
 
 
 def _fresh_volume(sm, volume_id):

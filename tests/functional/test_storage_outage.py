@@ -193,3 +193,50 @@ def test_modules_during_an_outage(tmp_path):
         assert (images, trash) == ({}, [])
     finally:
         pool.close()
+
+
+def test_a_live_creator_is_waited_for_not_settled(tmp_path):
+    # A module creating a volume is stuck on the frozen OSD; a second task
+    # declaring the same volume finds the record in creating, owned by a
+    # live process: it waits for the creation's lock instead of undoing it.
+    import json
+    import sys
+    child = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         'kill_child.py')
+    backend = conftest.backend_config('ceph')
+    backend.update(volume_backend_name='ceph-live-creator',
+                   driver_timeout=60, rados_connect_timeout=-1)
+    args = dict(backend=backend, db_url='sqlite:///%s/live.sqlite' % tmp_path,
+                lock_path=str(tmp_path), name='live', size=1)
+    step = json.dumps({'module': 'cl_volume', 'args': args})
+
+    def start():
+        return subprocess.Popen([sys.executable, child, 'module', 'none',
+                                 step], stdout=subprocess.PIPE, text=True)
+    with osd_stopped():
+        first = start()
+        from sqlalchemy import create_engine, text
+        engine = create_engine(args['db_url'])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with engine.connect() as conn:
+                    if conn.execute(text('select count(*) from cl_volumes')
+                                    ).scalar():
+                        break
+            except Exception:
+                pass
+            assert time.monotonic() < deadline, 'no record in creating'
+            time.sleep(0.2)
+        engine.dispose()
+        second = start()
+        time.sleep(3)
+        assert second.poll() is None, second.communicate()[0]
+    results = [json.loads(p.communicate(timeout=120)[0].splitlines()[-1])
+               for p in (first, second)]
+    assert [r.get('failed', False) for r in results] == [False, False], results
+    assert [r['changed'] for r in results] == [True, False], results
+    assert results[0]['volume']['id'] == results[1]['volume']['id']
+    _took, gone = _module('cl_volume', **dict(args, size=None,
+                                              state='absent'))
+    assert gone['changed'], gone
