@@ -218,3 +218,36 @@ def test_killed_runs_converge_after_one_rerun():
     print('\n'.join([''] + lines + ['%d kills' % kills]))
     assert not problems, '\n'.join(problems)
     assert kills >= min(30, 7 * CYCLES)
+
+
+@pytest.mark.parametrize('point, order', [('create_snap:1', 'parent first'),
+                                          ('clone:1', 'clone first')])
+def test_interrupted_clone_does_not_leak_its_parent(tmp_path, point, order):
+    # The case: the clone's creation dies right after the driver
+    # put `<clone>.clone_snap` on the parent (or made the clone); then both
+    # are deleted, without re-running the clone.
+    backend = conftest.backend_config('ceph')
+    backend['volume_backend_name'] = 'ceph-clone-leak'
+    common = dict(backend=backend, lock_path=str(tmp_path),
+                  db_url='sqlite:///%s/leak.sqlite' % tmp_path)
+    ids = {'v': str(uuid.uuid4()), 'c': str(uuid.uuid4())}
+
+    def step(module='cl_volume', **args):
+        return {'module': module, 'args': dict(common, **args)}
+    assert _run('module', 'none', step(id=ids['v'], name='p', size=1))[0] == 0
+    code, _out, _err = _run('module', point, step(
+        id=ids['c'], name='c', source_volume=ids['v']))
+    assert code == -signal.SIGKILL
+    deletes = [ids['c'], ids['v']]
+    if order == 'parent first':
+        deletes.reverse()
+    for volume_id in deletes:
+        code, out, err = _run('module', 'none', step(id=volume_id,
+                                                    state='absent'))
+        assert code == 0, out + err
+        assert json.loads(out.splitlines()[-1])['changed']
+    pool = Pool()
+    try:
+        assert pool.state(list(ids.values())) == ({}, [])
+    finally:
+        pool.close()
