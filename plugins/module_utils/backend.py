@@ -226,6 +226,7 @@ class Backend(serialization.Serializable):
         self.driver = driver
         from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
         driver_tuning.tune(driver)
+
         def set_up():
             driver.do_setup(rt.context)
             driver.check_for_setup_error()

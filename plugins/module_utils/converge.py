@@ -37,8 +37,8 @@ def _settled(sm, record, kind, lock_key):
         return record
     if sm.check_mode:
         _check_no_live_owner(sm, record, kind)
-        return None if records.interrupted(record) in ('creating',
-                                                      'deleting') else record
+        undone = records.interrupted(record) in ('creating', 'deleting')
+        return None if undone else record
     # The lock its creation takes: a live creator holds it until it is done,
     # and two runs never settle one record at once.
     with sm.exclusive(kind, lock_key):
