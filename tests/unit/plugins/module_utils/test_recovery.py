@@ -235,3 +235,12 @@ def test_driver_timeout_is_not_a_driver_option(request):
                     driver_timeout='45')
     assert be.driver_timeout == 45
     assert 'driver_timeout' not in be.unused_options
+
+
+def test_interrupted_manage_is_an_error_with_the_way_out(manageable):
+    store(manageable)['volumes']['legacy'] = 1
+    vol = manageable.manage_volume({'source-name': 'legacy'})
+    left = _left_as(vol, 'managing', pid=_dead_pid(), process_start='1')
+    assert left.reconcile() is left
+    assert left.status == 'error'
+    assert 'keep_on_backend=true' in left.error_message
