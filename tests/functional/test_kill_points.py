@@ -242,8 +242,8 @@ def test_interrupted_clone_does_not_leak_its_parent(tmp_path, point, order):
     if order == 'parent first':
         deletes.reverse()
     for volume_id in deletes:
-        code, out, err = _run('module', 'none', step(id=volume_id,
-                                                    state='absent'))
+        absent = step(id=volume_id, state='absent')
+        code, out, err = _run('module', 'none', absent)
         assert code == 0, out + err
         assert json.loads(out.splitlines()[-1])['changed']
     pool = Pool()
