@@ -37,8 +37,8 @@ def _settled(sm, record, kind, lock_key):
         return record
     if sm.check_mode:
         _check_no_live_owner(sm, record, kind)
-        undone = records.interrupted(record) in ('creating', 'deleting')
-        return None if undone else record
+        sm.settled = True
+        return records.settled_view(record)
     # The lock its creation takes: a live creator holds it until it is done,
     # and two runs never settle one record at once.
     with sm.exclusive(kind, lock_key):
@@ -49,6 +49,8 @@ def _settled(sm, record, kind, lock_key):
         _check_no_live_owner(sm, found[0], kind)
         core = (sm.volume(found[0]) if kind == 'volume'
                 else _core_snapshot(sm, found[0]))
+        # Settling changes the storage or the records: the task says so.
+        sm.settled = True
         if core.reconcile() is None:
             return None
     return getattr(sm.persistence, 'get_%ss' % kind)(
