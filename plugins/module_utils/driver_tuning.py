@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import time
 
 
 # Driver options that bound the storage's own calls, by driver class.
@@ -59,6 +60,8 @@ def release(driver):
         close()
 
 
+# How long a deletion waits for the watch of a killed client to expire.
+STALE_WATCH_WAIT = 40
 # Cinder's rados_connect_timeout defaults to -1: librados then waits forever
 # for a monitor or OSD that does not answer.  It also bounds each OSD and
 # monitor operation (rados_osd_op_timeout, rados_mon_op_timeout).
@@ -172,9 +175,23 @@ def _tune_rbd(driver):
             from oslo_config import cfg
             parent = cfg.CONF.volume_name_template % volume.source_volid
             parent_snap = '%s.clone_snap' % volume.name
-        delete_volume(volume, client)
+        delete_busy_image(volume, client)
         if parent:
             drop_clone_snap(client, parent, parent_snap)
+
+    def delete_busy_image(volume, client):
+        # A client killed while it had the image open leaves its watch on
+        # it until the OSD expires it (osd_client_watch_timeout, 30 s), and
+        # librbd refuses to remove a watched image: wait that long.
+        deadline = time.monotonic() + STALE_WATCH_WAIT
+        while True:
+            try:
+                return delete_volume(volume, client)
+            except Exception as exc:
+                busy = type(exc).__name__ in ('ImageBusy', 'VolumeIsBusy')
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
 
     def drop_clone_snap(client, parent, snap):
         """Remove a clone's snapshot from its parent, then the parent if it

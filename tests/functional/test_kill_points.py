@@ -160,6 +160,13 @@ def _run(mode, point, step, kill_after=None):
     return child.returncode, out, err
 
 
+def _failure(out, err):
+    try:
+        return json.loads(out.strip().splitlines()[-1])['msg']
+    except (ValueError, IndexError, KeyError):
+        return (out + err).strip()[-400:]
+
+
 def run_kill_points(cycles, seed=None):
     """The loop; returns (kills, report lines, problems)."""
     rng = random.Random(seed)
@@ -194,7 +201,7 @@ def run_kill_points(cycles, seed=None):
                     'after librbd %s' % aimed
                 code2, out2, err2 = _run('module', 'none', step)
                 outcome = 'ok' if code2 == 0 else 'FAILED: %s' % (
-                    (out2 or err2).strip()[-400:])
+                    _failure(out2, err2))
                 found = _disagreements(pool, db, backend['volume_backend_name'],
                                        all_ids)
                 lines.append('cycle %d %-16s %-6s killed %-3s %-24s (%.1f s); '
