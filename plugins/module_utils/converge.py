@@ -29,6 +29,44 @@ def _check_usable(sm, record, what):
                     if record['data'].get('error_message') else ''))
 
 
+def _settled(sm, record, kind, lock_key):
+    """The record, once what a killed or timed-out run left in a
+    transitional status is settled with the backend (Resource.reconcile):
+    None if an interrupted creation was undone (create it again)."""
+    if record is None or not records.needs_settling(record, kind):
+        return record
+    if sm.check_mode:
+        _check_no_live_owner(sm, record, kind)
+        sm.settled = True
+        return records.settled_view(record)
+    # The lock its creation takes: a live creator holds it until it is done,
+    # and two runs never settle one record at once.
+    with sm.exclusive(kind, lock_key):
+        found = getattr(sm.persistence, 'get_%ss' % kind)(
+            **{kind + '_id': record['id']})
+        if not found or not records.needs_settling(found[0], kind):
+            return found[0] if found else None
+        _check_no_live_owner(sm, found[0], kind)
+        core = (sm.volume(found[0]) if kind == 'volume'
+                else _core_snapshot(sm, found[0]))
+        # Settling changes the storage or the records: the task says so.
+        sm.settled = True
+        if core.reconcile() is None:
+            return None
+    return getattr(sm.persistence, 'get_%ss' % kind)(
+        **{kind + '_id': record['id']})[0]
+
+
+def _check_no_live_owner(sm, record, kind):
+    owner = records.owner_of(record)
+    if records.owner_alive(owner):
+        sm.fail('%s %s (%s) is in status %s: %s is working on it; run again '
+                'once it has finished' % (
+                    kind, record.get('name') or '', record['id'],
+                    record['status'], records.describe_owner(
+                        owner, record['status'])))
+
+
 def _fresh_volume(sm, volume_id):
     return records.volume_view(sm.persistence.get_volumes(
         volume_id=volume_id)[0])
@@ -49,6 +87,7 @@ def volume(sm):
     record = sm.find_volume(key)
     if params['state'] == 'absent':
         return _volume_absent(sm, record)
+    record = _settled(sm, record, 'volume', key)
     if record is None:
         return _volume_create(sm, key)
     return _volume_update(sm, record)
@@ -223,6 +262,13 @@ def snapshot(sm):
         sm.fail('volume %s not found on backend %s; create it first with '
                 'cl_volume' % (params['volume'], sm.backend_name))
     record = sm.find_snapshot(params['name'], volume_record)
+    if not absent:
+        volume_record = _settled(sm, volume_record, 'volume',
+                                 params['volume'])
+        if volume_record is None:
+            return snapshot(sm)
+        record = _settled(sm, record, 'snapshot',
+                          volume_record['id'] + params['name'])
     if absent:
         if record is None:
             sm.exit(False, snapshot={})
