@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The soak: 10 hosts (forks 10) x 50 volumes of mixed operations each, plus
+# 5 volumes all hosts declare, in rounds for a few minutes, on the Ceph lab;
+# prints operations done, failures, lost and duplicated (must be 0).  Not
+# part of scripts/test.sh (minutes of load); run it by hand.
+#
+# Usage: scripts/soak.sh [--hosts N] [--volumes N] [--shared N] [--seconds S]
+#                        [--db-url URL --coordination-url URL]
+# Default database: a new SQLite file.  With PostgreSQL and Redis:
+#   scripts/soak.sh --db-url postgresql+psycopg://postgres@127.0.0.1/DB \
+#                   --coordination-url redis://127.0.0.1:6379
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+venv=$(bash scripts/setup-venv.sh)
+started_ceph=0
+if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
+    bash scripts/ceph-lab.sh start >/dev/null
+    started_ceph=1
+fi
+trap '[ "$started_ceph" = 0 ] || bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
+eval "$(bash scripts/ceph-lab.sh env)"
+export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+"$venv/bin/python" tests/multihost/soak.py "$@"
