@@ -54,7 +54,7 @@ def _settled_volume(sm, record):
     """
     if not _busy(record):
         return record
-    with sm.exclusive(*_volume_locks(record), driver=False):
+    with sm.exclusive(*_volume_locks(record)):
         return _volume_by_id(sm, record['id'])
 
 
@@ -208,7 +208,7 @@ def _volume_update(sm, record):
     locks = [('volume', record['id'])]
     if plan['rename']:
         locks.append(('volume-name', sm.params['name']))
-    with sm.exclusive(*locks, driver=plan['grow']):
+    with sm.exclusive(*locks):
         # Another task may have made the same change meanwhile.
         record = _volume_by_id(sm, record['id'])
         if record is None:
@@ -325,7 +325,7 @@ def snapshot(sm):
     record = sm.find_snapshot(params['name'], volume_record)
     if _busy(record):
         # Snapshots change under their volume's lock.
-        with sm.exclusive(('volume', volume_record['id']), driver=False):
+        with sm.exclusive(('volume', volume_record['id'])):
             record = sm.find_snapshot(record['id'])
     if absent:
         return _snapshot_absent(sm, volume_record, record)
@@ -390,7 +390,7 @@ def _snapshot_update(sm, volume_record, record):
     after = dict(before, description=description)
     if sm.check_mode:
         sm.exit(True, before=before, after=after, snapshot=after)
-    with sm.exclusive(('volume', volume_record['id']), driver=False):
+    with sm.exclusive(('volume', volume_record['id'])):
         record = sm.find_snapshot(record['id'])
         if record is None:
             sm.fail('snapshot %s was removed by another task meanwhile; '

@@ -209,7 +209,7 @@ class StorageModule(object):
         return lock_path
 
     @contextlib.contextmanager
-    def exclusive(self, *resources, **options):
+    def exclusive(self, *resources):
         """Hold the locks of the resources a task changes.
 
         ``resources`` are (kind, key) pairs: ('volume-name', name) while a
@@ -218,22 +218,20 @@ class StorageModule(object):
         hosts sharing the database take the same locks, so of ten tasks
         declaring one change, one makes it and the others, looking again
         under the lock, find it made.  Locks are taken in one global order
-        (no deadlock) and not again when already held by this task.  With
-        ``driver=False`` they are taken without setting the backend up (a
-        change to records alone).  Cinder's coordination: file locks in
-        lock_path, or a tooz lock service with coordination_url.
+        (no deadlock) and not again when already held by this task.  Cinder's
+        coordination: file locks in lock_path, or a tooz lock service with
+        coordination_url.
         """
         wanted = sorted(set(resources) - self._held, key=_lock_order)
         if not wanted:
             yield
             return
-        get_lock = self._lock_factory(options.get('driver', True))
         acquired = []
         try:
             for kind, key in wanted:
                 name = lock_name(self.backend_name, kind, key)
                 try:
-                    lock = get_lock(name)
+                    lock = self._get_lock(name)
                     taken = lock.acquire(blocking=LOCK_WAIT)
                 except Exception as exc:
                     self.fail(self._lock_service_error(
@@ -257,15 +255,15 @@ class StorageModule(object):
                         'releasing lock %s' % lock.name, exc))
             self._held.difference_update(wanted)
 
-    def _lock_factory(self, driver):
-        """get_lock(name) of the coordination the driver uses too."""
-        if driver or self._backend is not None:
-            self.setup_backend()
-            from cinder import coordination
-            return coordination.COORDINATOR.get_lock
+    def _get_lock(self, name):
+        """A lock of Cinder's coordination, without loading Cinder.
+
+        The same tooz backend as the driver's coordinator and the same
+        'cinder-' prefix of its lock names; started on first use, so that a
+        task finding, under the lock, its change made by another task exits
+        without setting the backend up.
+        """
         if self._coordinator is None:
-            # Cinder's coordinator without Cinder: the same tooz backend,
-            # and the same 'cinder-' prefix of its lock names.
             from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import Runtime
             url = self.params['coordination_url'] or \
                 'file://' + self._lock_path()
@@ -280,8 +278,7 @@ class StorageModule(object):
             except Exception as exc:
                 self.fail(self._lock_service_error('starting', exc))
             self._coordinator = coordinator
-        return lambda name: self._coordinator.get_lock(
-            ('cinder-' + name).encode('ascii'))
+        return self._coordinator.get_lock(('cinder-' + name).encode('ascii'))
 
     def _lock_service_error(self, doing, exc):
         from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import mask_url
