@@ -41,3 +41,29 @@ class BackendSetupError(BackendError):
 
 class MissingDependency(CinderlibError, ImportError):
     """A Python library the requested feature needs is not installed."""
+
+
+class PersistenceError(CinderlibError):
+    """The persistence store failed (a database went away, a disk filled);
+    the message names the store and what was being done."""
+
+
+class DuplicateName(InvalidInput):
+    """Saving would give a volume the name of another volume of its backend,
+    or a snapshot the name of another snapshot of its volume (persistence
+    with ``unique_names``); nothing was saved.
+
+    ``kind`` (volume or snapshot), ``resource_id`` (the one being saved),
+    ``name``, ``holder_id`` (the one that has the name) and ``scope`` (the
+    backend name, or the volume id for snapshots) say which.
+    """
+
+    def __init__(self, kind, resource_id, name, holder_id, scope):
+        self.kind, self.resource_id, self.name = kind, resource_id, name
+        self.holder_id, self.scope = holder_id, scope
+        where = 'backend %s' % scope if kind == 'volume' else 'volume %s' % scope
+        super(DuplicateName, self).__init__(
+            '%s %s cannot be named %r: %s %s of %s already has that name; '
+            'choose another name, or rename or remove %s %s first' % (
+                kind, resource_id, name, kind, holder_id, where, kind,
+                holder_id))

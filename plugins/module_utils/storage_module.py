@@ -71,6 +71,22 @@ def lock_name(backend_name, kind, key):
         for part in parts)
 
 
+# The persistence plugins that enforce unique names when asked.
+UNIQUE_NAME_STORAGES = ('memory', 'db', 'memory_db')
+
+
+def persistence_option_message(option, exc):
+    """The core's persistence error as a message about a module option."""
+    message = str(exc)
+    for prefix in ('persistence_config: ', 'persistence: '):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if option == 'db_url':
+        message = message.replace("'connection'", 'it').replace(
+            'the URL', 'db_url')
+    return '%s: %s' % (option, message)
+
+
 def url_password(url):
     found = _URL_PASSWORD.match(url or '')
     return found.group(1) if found else None
@@ -150,10 +166,17 @@ class StorageModule(object):
 
     def persistence_config(self):
         if self.params['persistence']:
-            return dict(self.params['persistence'])
-        path = self._sqlite_path()
-        url = 'sqlite:///%s' % path if path else self.params['db_url']
-        return {'storage': 'db', 'connection': url}
+            config = dict(self.params['persistence'])
+        else:
+            path = self._sqlite_path()
+            url = 'sqlite:///%s' % path if path else self.params['db_url']
+            config = {'storage': 'db', 'connection': url}
+        # Names are the modules' key: our plugins refuse a second volume
+        # (per backend) or snapshot (per volume) with a name, even from
+        # concurrent tasks (errors.DuplicateName).
+        if config.get('storage') in UNIQUE_NAME_STORAGES:
+            config.setdefault('unique_names', True)
+        return config
 
     @property
     def records(self):
@@ -178,8 +201,9 @@ class StorageModule(object):
             try:
                 self._persistence = persistence.setup(config)
             except errors.CinderlibError as exc:
-                self.fail('%s: %s' % ('persistence' if self.params[
-                    'persistence'] else 'db_url', exc))
+                self.fail(persistence_option_message(
+                    'persistence' if self.params['persistence'] else
+                    'db_url', exc))
         return self._persistence
 
     # Backend -------------------------------------------------------------

@@ -52,6 +52,11 @@ class PersistenceDriverBase(object):
     plugin against this contract.
     """
 
+    # True where the plugin refuses a second volume of a backend, or
+    # snapshot of a volume, with one name (errors.DuplicateName): the
+    # built-in plugins with the option unique_names=True.
+    unique_names = False
+
     def __init__(self, **kwargs):
         if kwargs:
             raise TypeError('%s takes no options, got: %s' % (

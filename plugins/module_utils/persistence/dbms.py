@@ -12,8 +12,11 @@ a process opens it.  SQLAlchemy is imported only when a plugin is built.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+import hashlib
 import json
 import os
+import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
@@ -73,7 +76,24 @@ def _migration_1(conn, metadata, tables):
 
 
 # (version, step): each step brings the schema from version-1 to version.
+# Steps run in one transaction under the schema lock (see _upgrade_schema);
+# on MariaDB/MySQL, where DDL commits on its own, a step must also be safe
+# to run again after a crash half-way (create_all(checkfirst=True) is).
 MIGRATIONS = ((1, _migration_1),)
+
+# What to write instead of a URL that is not one.
+URL_FORMS = ('sqlite:////path/to/file.sqlite (four slashes for an absolute '
+             'path), postgresql+psycopg://user:password@host/dbname or '
+             'mysql+pymysql://user:password@host/dbname')
+
+# The column within which a name is unique, per table (unique_names).
+NAME_SCOPES = {'volumes': 'backend', 'snapshots': 'volume_id'}
+
+# Seconds to wait for another process's schema or name lock (MariaDB);
+# SQLite waits as long for its write lock (the connect timeout below).
+LOCK_TIMEOUT = 30
+
+_NO_LOCK = contextlib.nullcontext()
 
 
 class RecordReads(object):
@@ -94,10 +114,25 @@ class RecordReads(object):
 
 
 class DBPersistence(RecordReads, base.PersistenceDriverBase):
-    """Records in the database at ``connection`` (a SQLAlchemy URL)."""
+    """Records in the database at ``connection`` (a SQLAlchemy URL).
 
-    def __init__(self, connection=None, **engine_options):
+    ``unique_names=True`` refuses (``errors.DuplicateName``) to save a
+    volume under a name another volume of its backend has, or a snapshot
+    under a name another snapshot of its volume has: the check and the write
+    run in one transaction serialized with every other name change in that
+    scope (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock;
+    MariaDB/MySQL: a named lock), so concurrent processes cannot both win.
+    Other options go to SQLAlchemy's ``create_engine``.
+    """
+
+    stores_records = True
+
+    def __init__(self, connection=None, unique_names=False, **engine_options):
         super(DBPersistence, self).__init__()
+        self.unique_names = bool(unique_names)
+        # Serializes this process's threads where they share one
+        # connection (memory_db); processes are serialized by the database.
+        self._thread_lock = _NO_LOCK
         if not connection:
             raise errors.InvalidConfiguration(
                 "persistence_config: storage 'db' needs 'connection', a "
@@ -114,6 +149,9 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         if path and not engine_options and os.path.exists(path):
             from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
             self._reader = SQLiteReader.open(path)
+            if self._reader is not None and self._reader.empty:
+                # Being created by another process: wait for its schema.
+                self._reader = None
         if self._reader is None:
             self._connect()
 
@@ -121,10 +159,11 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         sa = self._sa = _import_sqlalchemy()
         try:
             url = sa.engine.make_url(self._connection)
-        except Exception as exc:
+        except Exception:
+            # Not echoed: what does not parse may still hold a password.
             raise errors.InvalidConfiguration(
-                "persistence_config: 'connection' is not a valid SQLAlchemy "
-                "URL (%s)" % type(exc).__name__)
+                "persistence_config: 'connection' is not a database URL; "
+                "use %s" % URL_FORMS)
         self.url = url
         self._metadata, self._tables = _schema(sa)
         self._engine = self._create_engine(url, self._engine_options)
@@ -140,9 +179,14 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         return self._engine
 
     def describe(self):
-        if self._engine is None:
-            return 'db (%s)' % self._connection
-        return 'db (%s)' % self.url.render_as_string(hide_password=True)
+        return 'db (%s)' % self._safe_url()
+
+    def _safe_url(self):
+        """The URL with its password hidden."""
+        url = getattr(self, 'url', None)
+        if url is None:
+            return _safe_url(self._connection)
+        return url.render_as_string(hide_password=True)
 
     def _create_engine(self, url, engine_options):
         sa = self._sa
@@ -154,6 +198,10 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
             options.setdefault('connect_args', {}).setdefault('timeout', 30)
         else:
             options.setdefault('pool_pre_ping', True)
+        if url.get_backend_name() in ('mysql', 'mariadb'):
+            # InnoDB's default REPEATABLE READ takes gap locks that make
+            # concurrent writers of distinct rows deadlock.
+            options.setdefault('isolation_level', 'READ COMMITTED')
         try:
             engine = sa.create_engine(url, **options)
         except ImportError as exc:
@@ -162,56 +210,171 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                 "persistence_config: the database driver for %s is missing: "
                 "install %s" % (url.drivername,
                                 _DBAPI_PACKAGES.get(missing, missing)))
+        except sa.exc.NoSuchModuleError:
+            raise errors.InvalidConfiguration(
+                "persistence_config: connection %s: unknown database type "
+                "%r; use %s" % (self._safe_url(), url.drivername, URL_FORMS))
+        except (TypeError, sa.exc.ArgumentError) as exc:
+            raise errors.InvalidConfiguration(
+                "persistence_config: storage 'db' takes 'connection', "
+                "'unique_names' and SQLAlchemy create_engine options; "
+                "%s rejected these: %s" % (
+                    url.drivername, ', '.join(sorted(engine_options))
+                    or 'none'))
         except Exception as exc:
             raise errors.InvalidConfiguration(
                 "persistence_config: cannot use connection %s: %s" % (
-                    url.render_as_string(hide_password=True), exc))
+                    self._safe_url(), self._error_text(exc)))
         if url.get_backend_name() == 'sqlite':
             sa.event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
 
     @staticmethod
     def _create_private_file(path):
-        """Create the SQLite file owner-only before SQLite creates it 0644."""
+        """Create the SQLite file owner-only before SQLite creates it 0644.
+
+        Only a file that does not exist yet is opened here (O_EXCL): closing
+        any descriptor of a file drops every POSIX lock this process holds
+        on it, those of its SQLite connections too, and another process
+        closing its last connection would then take the file for its own and
+        delete the WAL file this one still writes to (writes lost).
+        """
         directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        blocker = _file_in_path(directory)
+        if blocker:
+            raise errors.InvalidConfiguration(
+                'the SQLite file %s cannot be created: %s is a file, not a '
+                'directory; choose a path whose directories exist or can be '
+                'created' % (path, blocker))
+        try:
+            os.makedirs(directory, 0o700, exist_ok=True)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        except FileExistsError:
+            if os.path.isdir(path):
+                raise errors.InvalidConfiguration(
+                    'the SQLite file %s is a directory; name a file in it, '
+                    'e.g. %s' % (path, os.path.join(path, 'cinderlib.sqlite')))
+            return
+        except OSError as exc:
+            raise errors.InvalidConfiguration(
+                'the SQLite file %s cannot be created: %s; choose a path '
+                'this user can write to' % (path, exc.strerror or exc))
         os.close(fd)
 
     def _connect_error(self, exc):
+        if self.url.get_backend_name() == 'sqlite':
+            return errors.InvalidConfiguration(
+                'persistence: cannot use the SQLite file %s: %s; point the '
+                'URL at a SQLite database file this user can read and write '
+                '(or at a path where one can be created)' % (
+                    self.url.database, self._error_text(exc)))
         return errors.InvalidConfiguration(
-            'persistence: cannot reach database %s: %s' % (
-                self.url.render_as_string(hide_password=True),
-                str(getattr(exc, 'orig', exc)).strip().splitlines()[0]))
+            'persistence: cannot reach database %s: %s; check that the '
+            'server runs there and that the user, password and database in '
+            'the URL exist' % (self._safe_url(), self._error_text(exc)))
+
+    def _error_text(self, exc):
+        """The first line of the database's message, without the
+        password (drivers may quote what they were given)."""
+        text = (str(getattr(exc, 'orig', None) or exc).strip().splitlines()
+                or [type(exc).__name__])[0]
+        password = getattr(getattr(self, 'url', None), 'password', None)
+        return text.replace(password, '***') if password else text
+
+    @contextlib.contextmanager
+    def _database_errors(self, doing):
+        """Database failures after start-up, as one sentence."""
+        try:
+            yield
+        except self._sa.exc.DBAPIError as exc:
+            raise errors.PersistenceError(
+                'persistence: database %s failed while %s: %s' % (
+                    self._safe_url(), doing, self._error_text(exc)))
 
     def _upgrade_schema(self):
+        """Create or migrate the schema, once, however many processes
+        open a new database at the same moment.
+
+        The version is read first without a lock (the usual case: current);
+        otherwise it is read again under the schema lock, and only the
+        process holding it runs the missing steps.
+        """
         sa = self._sa
-        schema = self._tables['schema']
         try:
-            with self.engine.begin() as conn:
-                current = self._schema_version(conn)
+            with self.engine.connect() as conn:
+                if self._check_version(conn) == SCHEMA_VERSION:
+                    return
+            with self._serialized('schema') as conn:
+                current = self._check_version(conn)
                 if current == SCHEMA_VERSION:
                     return
-                if current > SCHEMA_VERSION:
-                    raise errors.InvalidConfiguration(
-                        'persistence: database %s has schema version %s, '
-                        'newer than this collection understands (%s); '
-                        'upgrade openstack.cinderlib' % (
-                            self.url.render_as_string(hide_password=True),
-                            current, SCHEMA_VERSION))
                 for version, step in MIGRATIONS:
                     if version > current:
                         step(conn, self._metadata, self._tables)
+                schema = self._tables['schema']
                 conn.execute(schema.delete())
                 conn.execute(schema.insert().values(version=SCHEMA_VERSION))
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             raise self._connect_error(exc)
-        except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
-            # Another process created the schema at the same time.
-            with self.engine.connect() as conn:
-                if self._schema_version(conn) != SCHEMA_VERSION:
-                    raise
+
+    def _check_version(self, conn):
+        current = self._schema_version(conn)
+        if current > SCHEMA_VERSION:
+            raise errors.InvalidConfiguration(
+                'persistence: database %s has schema version %s, '
+                'newer than this collection understands (%s); '
+                'upgrade openstack.cinderlib' % (
+                    self.url.render_as_string(hide_password=True),
+                    current, SCHEMA_VERSION))
+        return current
+
+    @contextlib.contextmanager
+    def _serialized(self, key):
+        """A connection in a transaction that no other process runs at the
+        same time as another one with the same ``key``; commits at the end.
+
+        SQLite: ``BEGIN IMMEDIATE`` (one writer for the whole file).
+        PostgreSQL: a transaction-scoped advisory lock.  MariaDB/MySQL: a
+        named lock (DDL commits on its own there, so a transaction alone
+        would not do).  Reads inside see every commit made before the lock
+        was obtained (READ COMMITTED).
+        """
+        sa = self._sa
+        dialect = self.engine.dialect.name
+        lock_name = 'cl-' + hashlib.sha1(('%s|%s' % (
+            self.url.database, key)).encode('utf-8')).hexdigest()[:40]
+        with self._thread_lock, self.engine.connect() as conn:
+            if dialect == 'sqlite':
+                conn.exec_driver_sql('BEGIN IMMEDIATE')
+                with _rollback_on_error(conn):
+                    yield conn
+                    conn.commit()
+                return
+            if dialect in ('postgresql', 'mysql', 'mariadb'):
+                conn = conn.execution_options(isolation_level='READ COMMITTED')
+            else:
+                conn = conn.execution_options(isolation_level='SERIALIZABLE')
+            if dialect == 'postgresql':
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
+                    int(lock_name[3:19], 16) - (1 << 63))))
+            elif dialect in ('mysql', 'mariadb'):
+                got = conn.execute(sa.select(sa.func.get_lock(
+                    lock_name, LOCK_TIMEOUT))).scalar()
+                if got != 1:
+                    raise errors.BackendError(
+                        'persistence: database %s: waited %s s for the lock '
+                        '%s held by another process' % (
+                            self.url.render_as_string(hide_password=True),
+                            LOCK_TIMEOUT, key))
+                conn.commit()
+            try:
+                with _rollback_on_error(conn):
+                    yield conn
+                    conn.commit()
+            finally:
+                if dialect in ('mysql', 'mariadb'):
+                    conn.execute(sa.select(sa.func.release_lock(lock_name)))
+                    conn.commit()
 
     def _schema_version(self, conn):
         sa = self._sa
@@ -234,24 +397,74 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         for column, value in filters.items():
             if value is not None:
                 query = query.where(table.c[column] == value)
-        with self.engine.connect() as conn:
+        with self._database_errors('reading %s' % table_name), \
+                self.engine.connect() as conn:
             return [self._row_to_record(row) for row in conn.execute(query)]
 
     def _set(self, table_name, record):
         self._writable()
-        sa = self._sa
+        with self._database_errors('saving %s %s' % (table_name[:-1],
+                                                     record['id'])):
+            self._save_row(table_name, record)
+
+    def _save_row(self, table_name, record):
         table = self._tables[table_name]
         values = {column.name: record.get(column.name)
                   for column in table.columns if column.name != 'updated_at'}
         values['data'] = json.dumps(record.get('data') or {},
                                     sort_keys=True)
         values['updated_at'] = _utcnow()
-        with self.engine.begin() as conn:
-            updated = conn.execute(
-                table.update().where(table.c.id == record['id']).values(
-                    **values))
-            if not updated.rowcount:
-                conn.execute(table.insert().values(**values))
+        scope = self._name_scope(table_name, record)
+        if scope is None:
+            with self._thread_lock, self.engine.begin() as conn:
+                self._upsert(conn, table, 'id', values)
+            return
+        # The row already holds that name: nobody else can have it.
+        with self._thread_lock, self.engine.begin() as conn:
+            if conn.execute(table.update().where(
+                    table.c.id == record['id']).where(
+                    table.c.name == record['name']).values(**values)).rowcount:
+                return
+        column, value = scope
+        with self._serialized('%s|%s|%s' % (table.name, column, value)) as conn:
+            holder = conn.execute(self._sa.select(table.c.id).where(
+                table.c[column] == value).where(
+                table.c.name == record['name']).where(
+                table.c.id != record['id']).limit(1)).scalar()
+            if holder is not None:
+                raise errors.DuplicateName(table_name[:-1], record['id'],
+                                           record['name'], holder, value)
+            self._upsert(conn, table, 'id', values)
+
+    def _upsert(self, conn, table, key, values):
+        """Insert the row, or replace the one with the same ``key`` column,
+        in one statement: an UPDATE that finds nothing followed by an
+        INSERT deadlocks between concurrent writers on MariaDB (gap locks)
+        and races everywhere."""
+        dialect = conn.dialect.name
+        if dialect in ('postgresql', 'sqlite', 'mysql', 'mariadb'):
+            insert = _dialect_insert(dialect)(table).values(**values)
+            if dialect in ('mysql', 'mariadb'):
+                statement = insert.on_duplicate_key_update(**{
+                    column: insert.inserted[column]
+                    for column in values if column != key})
+            else:
+                statement = insert.on_conflict_do_update(
+                    index_elements=[table.c[key]], set_={
+                        column: insert.excluded[column]
+                        for column in values if column != key})
+            conn.execute(statement)
+        elif not conn.execute(table.update().where(
+                table.c[key] == values[key]).values(**values)).rowcount:
+            conn.execute(table.insert().values(**values))
+
+    def _name_scope(self, table_name, record):
+        """(column, value) within which the record's name must be unique,
+        or None when there is nothing to check."""
+        if not self.unique_names or not record.get('name'):
+            return None
+        column = NAME_SCOPES.get(table_name)
+        return (column, record[column]) if column else None
 
     def _writable(self):
         if self._engine is None:
@@ -260,7 +473,9 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def _delete(self, table_name, obj):
         self._writable()
         table = self._tables[table_name]
-        with self.engine.begin() as conn:
+        with self._database_errors('removing %s %s' % (
+                table_name[:-1], base.record_id(obj))), \
+                self._thread_lock, self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.id == base.record_id(obj)))
 
@@ -272,7 +487,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         query = sa.select(table).order_by(table.c.key)
         if key is not None:
             query = query.where(table.c.key == key)
-        with self.engine.connect() as conn:
+        with self._database_errors('reading key-value pairs'), \
+                self.engine.connect() as conn:
             return [base.KeyValue(row.key, row.value)
                     for row in conn.execute(query)]
 
@@ -288,12 +504,10 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def set_key_value(self, key_value):
         self._writable()
         table = self._tables['key_values']
-        with self.engine.begin() as conn:
-            updated = conn.execute(table.update().where(
-                table.c.key == key_value.key).values(value=key_value.value))
-            if not updated.rowcount:
-                conn.execute(table.insert().values(key=key_value.key,
-                                                   value=key_value.value))
+        with self._database_errors('saving key %s' % key_value.key), \
+                self._thread_lock, self.engine.begin() as conn:
+            self._upsert(conn, table, 'key', {'key': key_value.key,
+                                             'value': key_value.value})
 
     def delete_volume(self, volume):
         self._delete('volumes', volume)
@@ -307,7 +521,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def delete_key_value(self, key_value):
         self._writable()
         table = self._tables['key_values']
-        with self.engine.begin() as conn:
+        with self._database_errors('removing key %s' % base.record_id(
+                key_value)), self._thread_lock, self.engine.begin() as conn:
             conn.execute(table.delete().where(
                 table.c.key == base.record_id(key_value)))
 
@@ -321,16 +536,52 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
 class MemoryDBPersistence(DBPersistence):
     """The ``memory_db`` plugin: an in-memory SQLite database."""
 
-    def __init__(self, **engine_options):
+    def __init__(self, unique_names=False, **engine_options):
         # One shared connection: each new in-memory connection would see
         # an empty database.
         engine_options.setdefault('poolclass',
                                   _import_sqlalchemy().pool.StaticPool)
         engine_options.setdefault('connect_args', {})['check_same_thread'] = False
-        super(MemoryDBPersistence, self).__init__('sqlite://', **engine_options)
+        super(MemoryDBPersistence, self).__init__(
+            'sqlite://', unique_names=unique_names, **engine_options)
+        # Threads share the one connection: one transaction at a time.
+        self._thread_lock = threading.RLock()
 
     def describe(self):
         return 'memory_db'
+
+
+@contextlib.contextmanager
+def _rollback_on_error(conn):
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def _safe_url(connection):
+    """A URL string with its password hidden, without SQLAlchemy."""
+    if not isinstance(connection, str):
+        return repr(type(connection).__name__)
+    scheme, sep, rest = connection.partition('://')
+    credentials, at, host = rest.rpartition('@')
+    if sep and at and ':' in credentials:
+        return '%s://%s:***@%s' % (scheme, credentials.partition(':')[0],
+                                   host)
+    return connection
+
+
+def _file_in_path(directory):
+    """The first component of ``directory`` that exists but is not a
+    directory, else None."""
+    path = directory
+    while path and not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return None if not path or os.path.isdir(path) else path
 
 
 def _sqlite_file(connection):
@@ -347,6 +598,16 @@ def record_from_columns(columns):
     columns.pop('updated_at', None)
     columns['data'] = json.loads(columns['data'])
     return columns
+
+
+def _dialect_insert(dialect):
+    if dialect == 'postgresql':
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == 'sqlite':
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.mysql import insert
+    return insert
 
 
 def _import_sqlalchemy():

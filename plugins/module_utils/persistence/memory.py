@@ -6,6 +6,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import threading
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 
 
@@ -15,10 +18,19 @@ def _matches(record, filters):
 
 
 class MemoryPersistence(base.PersistenceDriverBase):
-    """Keeps records in dicts; serialize them to keep them across runs."""
+    """Keeps records in dicts; serialize them to keep them across runs.
 
-    def __init__(self, **kwargs):
+    ``unique_names=True``: as for the ``db`` plugin, a volume cannot take
+    the name of another volume of its backend, nor a snapshot that of
+    another snapshot of its volume (``errors.DuplicateName``).
+    """
+
+    stores_records = True
+
+    def __init__(self, unique_names=False, **kwargs):
         super(MemoryPersistence, self).__init__(**kwargs)
+        self.unique_names = bool(unique_names)
+        self._lock = threading.Lock()
         self.volumes = {}
         self.snapshots = {}
         self.connections = {}
@@ -49,11 +61,24 @@ class MemoryPersistence(base.PersistenceDriverBase):
         return [base.KeyValue(k, v) for k, v in sorted(self.key_values.items())
                 if key is None or k == key]
 
+    def _set_named(self, table, record, scope):
+        with self._lock:
+            if self.unique_names and record.get('name'):
+                for other in table.values():
+                    if (other['id'] != record['id'] and
+                            other.get('name') == record['name'] and
+                            other.get(scope) == record.get(scope)):
+                        raise errors.DuplicateName(
+                            'volume' if scope == 'backend' else 'snapshot',
+                            record['id'], record['name'], other['id'],
+                            record.get(scope))
+            table[record['id']] = base.copy_record(record)
+
     def set_volume(self, volume):
-        self.volumes[volume['id']] = base.copy_record(volume)
+        self._set_named(self.volumes, volume, 'backend')
 
     def set_snapshot(self, snapshot):
-        self.snapshots[snapshot['id']] = base.copy_record(snapshot)
+        self._set_named(self.snapshots, snapshot, 'volume_id')
 
     def set_connection(self, connection):
         self.connections[connection['id']] = base.copy_record(connection)

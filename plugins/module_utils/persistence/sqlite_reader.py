@@ -5,7 +5,8 @@
 
 Importing SQLAlchemy costs more than a whole no-change Ansible task, so the
 modules look records up here first and build the real plugin only when they
-write.  No file yet reads as no records; anything unexpected (another schema
+write.  No file yet, or a file another process is creating (no tables
+committed yet), reads as no records; anything unexpected (another schema
 version, a damaged file) makes ``open`` return None and the caller falls
 back to the real plugin.
 """
@@ -29,17 +30,34 @@ class SQLiteReader(dbms.RecordReads):
     def __init__(self, conn):
         self._conn = conn
 
+    @property
+    def empty(self):
+        """True when there are no records to read: no file yet, or one that
+        another process is still creating (no tables committed yet)."""
+        return self._conn is None
+
     @classmethod
     def open(cls, path):
         if not os.path.exists(path):
             return cls(None)
+        conn = None
         try:
+            # Read-only: this connection never checkpoints, and so never
+            # deletes the WAL file as the last connection to close.
             # Drivers may read from other threads (eventlet's tpool).
             conn = sqlite3.connect('file:%s?mode=ro' % path, uri=True,
                                    timeout=30, check_same_thread=False)
             conn.row_factory = sqlite3.Row
+            if not conn.execute('SELECT 1 FROM sqlite_master LIMIT 1'
+                                ).fetchall():
+                # Created by another process that has not committed its
+                # tables yet (or by SQLite for nothing): no records.
+                conn.close()
+                return cls(None)
             version = conn.execute('SELECT version FROM cl_schema').fetchone()
         except sqlite3.Error:
+            if conn is not None:
+                conn.close()
             return None
         if not version or version[0] != dbms.SCHEMA_VERSION:
             conn.close()
