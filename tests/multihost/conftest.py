@@ -52,4 +52,6 @@ def store(request, tmp_path):
 
 @pytest.fixture
 def hosts(tmp_path, lab, store):
-    return harness.Hosts(str(tmp_path), lab, store, count=HOSTS)
+    found = harness.Hosts(str(tmp_path), lab, store, count=HOSTS)
+    yield found
+    found.cleanup()

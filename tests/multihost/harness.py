@@ -185,8 +185,9 @@ class Hosts(object):
         with open(vars_file, 'w') as out:
             json.dump(self.extra_vars(**extra), out)
         env = dict(os.environ,
-                   ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build',
-                                                         'collections'),
+                   ANSIBLE_COLLECTIONS_PATH=os.environ.get(
+                       'CL_MH_COLLECTIONS_PATH',
+                       os.path.join(REPO, '.build', 'collections')),
                    ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE,
                                                          'callback_plugins'),
                    ANSIBLE_CALLBACKS_ENABLED='task_results',
@@ -202,11 +203,13 @@ class Hosts(object):
             os.path.join(PLAYBOOKS, playbook)]
         return argv, env
 
-    def start(self, playbook, **extra):
+    def start(self, playbook, limit=None, **extra):
         """Start a run in the background: (process, results file)."""
         results_file = os.path.join(self.workdir, 'results-%d.jsonl' % (
             self._runs + 1))
         argv, env = self.command(playbook, results_file, **extra)
+        if limit:
+            argv[-1:-1] = ['--limit', limit]
         log = tempfile.TemporaryFile(mode='w+')
         proc = subprocess.Popen(argv, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, cwd=self.workdir)
@@ -226,9 +229,21 @@ class Hosts(object):
         proc.log.close()
         return results
 
-    def play(self, playbook, timeout=900, **extra):
-        proc, results_file = self.start(playbook, **extra)
+    def play(self, playbook, timeout=900, limit=None, **extra):
+        proc, results_file = self.start(playbook, limit=limit, **extra)
         return self.finish(proc, results_file, timeout)
+
+    def cleanup(self):
+        """Remove what is left of this backend's volumes (one host)."""
+        volumes = self.store.records(self.backend_name)['volumes']
+        if not volumes:
+            return
+        # Clones and volumes from snapshots before their sources.
+        order = sorted(volumes, key=lambda v: not (
+            v['data']['fields'].get('source_volid') or
+            v['data']['fields'].get('snapshot_id')))
+        self.play('cleanup.yml', limit=self.names[0],
+                  mh_cleanup_ids=[v['id'] for v in order])
 
     def ids(self):
         """{host: id of its volume}, from the database."""

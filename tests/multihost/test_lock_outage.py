@@ -117,7 +117,8 @@ def test_redis_stops_mid_run(tmp_path, lab, redis):
         if redis.proc is None:
             redis.start()
         removed = hosts.play('steps.yml', mh_state='absent')
+        hosts.cleanup()
+        left = store.records(hosts.backend_name)['volumes']
         store.close()
     assert not removed.failures(), removed.failures()
-    assert store.records(hosts.backend_name)['volumes'] == []
-    store.close()
+    assert left == []

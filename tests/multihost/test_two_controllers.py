@@ -146,4 +146,5 @@ def test_two_controllers(netns, tmp_path):
             hosts.play('steps.yml', mh_state='absent')
         first.prefix = 'nn-'
         first.play('create_each.yml', mh_state='absent')
+        first.cleanup()
         store.close()
