@@ -15,13 +15,8 @@ esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 venv=$(bash scripts/setup-venv.sh)
-started=0
-if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
-    bash scripts/ceph-lab.sh start >/dev/null
-    started=1
-fi
-trap '[ "$started" = 1 ] && bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
-eval "$(bash scripts/ceph-lab.sh env)"
-export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+# shellcheck source=scripts/lib/ceph-lab-env.sh
+. scripts/lib/ceph-lab-env.sh
+use_ceph_lab
 export PATH=$venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$repo/.build/collections
 "$venv/bin/python" "tests/benchmark/$bench"

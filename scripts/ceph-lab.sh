@@ -10,6 +10,9 @@
 #   scripts/ceph-lab.sh stop     stop the daemons this lab started, wipe the lab dir
 #   scripts/ceph-lab.sh status   exit 0 if running and HEALTH_OK, 1 otherwise
 #   scripts/ceph-lab.sh env      print shell-sourceable CL_CEPH_* lines
+#   scripts/ceph-lab.sh osd-stop   freeze the OSD (SIGSTOP): the storage stops
+#                                  answering, as a dead OSD does to clients
+#   scripts/ceph-lab.sh osd-start  let it run again (SIGCONT)
 #
 # Usage from a shell:   set -a; eval "$(scripts/ceph-lab.sh start)"; set +a
 #
@@ -512,8 +515,19 @@ cmd_status() {
     return 1
 }
 
+# The memstore OSD keeps its data in RAM, so an outage is a freeze
+# (SIGSTOP), not a kill: clients see no answer, and SIGCONT brings it back.
+cmd_osd_signal() {
+    local pid
+    pid=$(lab_pid osd.0) || die "the lab's OSD is not running"
+    kill -s "$1" "$pid"
+    log "osd.0 (pid $pid): SIG$1"
+}
+
 case ${1:-} in
 start) cmd_start ;;
+osd-stop) cmd_osd_signal STOP ;;
+osd-start) cmd_osd_signal CONT ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 env) print_env ;;

@@ -24,6 +24,18 @@ options:
         C(cinder.conf) backend section (for example C(rbd_pool),
         C(volume_group), C(target_helper), C(san_password)). Values are
         converted and checked by the driver's own option types.
+      - C(driver_timeout) (seconds, default C(300)) bounds every call to
+        the driver (creating, deleting, extending, connecting, stats, the
+        driver's set-up). A storage that stops answering fails the task
+        with a message naming the backend, the operation and this option,
+        instead of hanging it. Raise it for operations that take longer on
+        your storage (deleting or flattening very large volumes). It is read
+        by the collection, not passed to the driver. See the
+        C(Failure and recovery) page of the documentation.
+      - For the RBD driver, C(rados_connect_timeout) defaults to C(30)
+        seconds (Cinder's C(-1) waits forever) and also bounds each Ceph
+        operation; C(rbd_keyring_conf) is the keyring the collection
+        connects with, so the C(ceph.conf) may name the monitors only.
       - Values of keys that name credentials (containing C(password),
         C(secret), C(token), C(credential), C(api_key) or C(private_key))
         are hidden from the task output.
@@ -84,6 +96,12 @@ notes:
   - A task that finds everything as declared answers from the database
     alone; Cinder and the driver are loaded only when the backend must be
     touched.
+  - A run killed mid-operation, or stopped by O(backend) C(driver_timeout),
+    leaves its record in a transitional status (C(creating), C(deleting),
+    C(extending)) with the process that owns it. The next run of the same
+    task settles it with the backend first (an interrupted creation is
+    undone and done again, an interrupted deletion or extension finished),
+    unless that process is still alive.
   - The modules in the C(openstack.cinderlib.cinderlib) action group take
     these options, so one C(module_defaults) entry for
     C(group/openstack.cinderlib.cinderlib) sets them for all.

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
@@ -14,6 +15,18 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import seriali
 
 _runtime = []
 _backend_groups = set()
+
+# Seconds a driver call may take before the task fails (backend option
+# driver_timeout): Cinder has no bound of its own, and a storage that stops
+# answering would otherwise hang the caller forever.
+DEFAULT_DRIVER_TIMEOUT = 300
+# Backend keys the core reads itself; they are not driver options.
+CORE_OPTIONS = ('volume_driver', 'driver_timeout')
+# Driver calls running now, by the id of the resource they act on: a call
+# that timed out may still be running, and its resource must not be
+# reconciled under it.
+_running = {}
+_running_lock = threading.Lock()
 
 
 def runtime():
@@ -83,7 +96,13 @@ class DriverConfiguration(object):
     def unused_options(self):
         """User options no driver code registered or read (typos, most likely)."""
         return sorted(set(self._values) - self._applied - self._read -
-                      {'volume_driver'})
+                      set(CORE_OPTIONS))
+
+    def set_default(self, name, value):
+        """Our default for a registered option the user did not set."""
+        if name not in self._values:
+            self._runtime.set_option(name, value, group=self._group)
+            self._applied.add(name)
 
     def clear(self):
         for name in self._applied:
@@ -158,6 +177,9 @@ class Backend(serialization.Serializable):
         values = dict(self.settings().cinder_options)
         values.update(driver_cfg)
         values['volume_backend_name'] = volume_backend_name
+        self.driver_timeout = _check_driver_timeout(
+            volume_backend_name,
+            values.pop('driver_timeout', DEFAULT_DRIVER_TIMEOUT))
         self.configuration = DriverConfiguration(rt, volume_backend_name,
                                                  values)
         try:
@@ -204,11 +226,16 @@ class Backend(serialization.Serializable):
         self.driver = driver
         from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
         driver_tuning.tune(driver)
-        try:
+
+        def set_up():
             driver.do_setup(rt.context)
             driver.check_for_setup_error()
             driver.init_capabilities()
             driver.set_initialized()
+        try:
+            self.bounded('setting up the driver', set_up)
+        except errors.DriverTimeout:
+            raise
         except Exception as exc:
             driver_tuning.release(driver)
             raise errors.BackendSetupError(
@@ -364,9 +391,51 @@ class Backend(serialization.Serializable):
                     self._name, pool_name, ', '.join(self.pool_names)))
         return '%s@%s#%s' % (rt.hostname, self._name, pool_name)
 
+    def bounded(self, operation, func, *args, **kwargs):
+        """``func(*args, **kwargs)``, waiting at most driver_timeout.
+
+        The call runs in a thread of its own; if it does not return in time
+        we stop waiting and raise DriverTimeout, but it may still finish on
+        the storage later.  ``resource_id`` (keyword) names the resource it
+        acts on, for call_running().
+        """
+        resource_id = kwargs.pop('resource_id', None)
+        outcome = {}
+        done = threading.Event()
+
+        def run():
+            try:
+                outcome['value'] = func(*args, **kwargs)
+            except BaseException as exc:     # re-raised by the caller
+                outcome['error'] = exc
+            finally:
+                done.set()
+                if resource_id is not None:
+                    with _running_lock:
+                        _running.get(resource_id, set()).discard(worker)
+        worker = threading.Thread(target=run, daemon=True,
+                                  name='cinderlib: %s' % operation)
+        if resource_id is not None:
+            with _running_lock:
+                _running.setdefault(resource_id, set()).add(worker)
+        worker.start()
+        if not done.wait(self.driver_timeout):
+            raise errors.DriverTimeout(
+                'backend %s: %s did not finish within %s s (driver_timeout); '
+                'check that the storage is up and reachable, or raise the '
+                'backend option driver_timeout if it needs longer' % (
+                    self._name, operation, _seconds(self.driver_timeout)))
+        if 'error' in outcome:
+            raise outcome['error']
+        return outcome.get('value')
+
     def stats(self, refresh=False):
         try:
-            stats = self.driver.get_volume_stats(refresh=refresh)
+            stats = self.bounded('getting stats',
+                                 self.driver.get_volume_stats,
+                                 refresh=refresh)
+        except errors.DriverTimeout:
+            raise
         except Exception as exc:
             raise errors.BackendError('backend %s: getting stats failed: %s'
                                       % (self._name, _message(exc)))
@@ -463,7 +532,11 @@ class Backend(serialization.Serializable):
 
     def validate_connector(self, connector_dict):
         try:
-            return self.driver.validate_connector(connector_dict)
+            return self.bounded('validating a connector',
+                                self.driver.validate_connector,
+                                connector_dict)
+        except errors.DriverTimeout:
+            raise
         except Exception as exc:
             raise errors.InvalidInput('backend %s: invalid connector: %s' % (
                 self._name, _message(exc)))
@@ -489,9 +562,34 @@ class MissingBackend(object):
             'available; only local attach/detach work' % (self.id, name))
 
 
+def call_running(resource_id):
+    """Whether a driver call on this resource is still running here."""
+    with _running_lock:
+        return any(worker.is_alive()
+                   for worker in _running.get(resource_id, ()))
+
+
+def _check_driver_timeout(name, value):
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not 0 < value < 10 ** 7:
+        raise errors.InvalidConfiguration(
+            'backend %s: driver_timeout must be a number of seconds greater '
+            'than 0 (default %s); got %r' % (name, DEFAULT_DRIVER_TIMEOUT,
+                                             value))
+    return value
+
+
+def _seconds(value):
+    return int(value) if value == int(value) else value
+
+
 def _message(exc):
-    return '%s (%s)' % (str(exc).strip() or type(exc).__name__,
-                        type(exc).__name__)
+    return errors.describe(exc)
 
 
 def _suppress_ssl_warnings():

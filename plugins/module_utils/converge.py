@@ -29,13 +29,6 @@ def _check_usable(sm, record, what):
                     if record['data'].get('error_message') else ''))
 
 
-def _busy(record):
-    """Whether another task may be changing the record right now (a
-    transitional status: creating, deleting, extending, ...)."""
-    return record is not None and record['status'] not in USABLE and \
-        not record['status'].startswith('error')
-
-
 def _volume_locks(record):
     """The locks a task holds while it changes this volume (or makes it)."""
     locks = [('volume', record['id'])]
@@ -44,18 +37,47 @@ def _volume_locks(record):
     return locks
 
 
-def _settled_volume(sm, record):
-    """The volume's record once no other task is changing it.
+def _settled(sm, record, kind, reconcile=True):
+    """The record once no task works on it any more.
 
-    A record seen in a transitional status belongs to a task on another
-    host (or in another play) holding the volume's locks: wait for them,
-    then look again; still transitional under the lock means no task works
-    on it any more.
+    A record in a transitional status is another task's (on another host,
+    in another play) holding the locks of what it changes: wait for them
+    and look again.  Still transitional under the lock, or left in error
+    by an interrupted operation, it is what a killed or timed-out run left:
+    with ``reconcile``, settle it with the backend (Resource.reconcile);
+    None if an interrupted creation was undone (create it again).
     """
-    if not _busy(record):
+    if record is None or not records.needs_settling(record, kind):
         return record
-    with sm.exclusive(*_volume_locks(record)):
-        return _volume_by_id(sm, record['id'])
+    if sm.check_mode:
+        _check_no_live_owner(sm, record, kind)
+        undone = records.interrupted(record) in ('creating', 'deleting')
+        return None if undone else record
+    locks = (_volume_locks(record) if kind == 'volume' else
+             [('volume', record['volume_id'])])
+    with sm.exclusive(*locks):
+        found = getattr(sm.persistence, 'get_%ss' % kind)(
+            **{kind + '_id': record['id']})
+        if not reconcile or not found or \
+                not records.needs_settling(found[0], kind):
+            return found[0] if found else None
+        _check_no_live_owner(sm, found[0], kind)
+        core = (sm.volume(found[0]) if kind == 'volume'
+                else _core_snapshot(sm, found[0]))
+        if core.reconcile() is None:
+            return None
+    return getattr(sm.persistence, 'get_%ss' % kind)(
+        **{kind + '_id': record['id']})[0]
+
+
+def _check_no_live_owner(sm, record, kind):
+    owner = records.owner_of(record)
+    if records.owner_alive(owner):
+        sm.fail('%s %s (%s) is in status %s: %s is working on it; run again '
+                'once it has finished' % (
+                    kind, record.get('name') or '', record['id'],
+                    record['status'], records.describe_owner(
+                        owner, record['status'])))
 
 
 def _volume_by_id(sm, volume_id):
@@ -80,9 +102,11 @@ def volume(sm):
         sm.fail('size must be a whole number of GiB, 1 or more; got %s'
                 % params['size'])
     key = params['id'] or params['name']
-    record = _settled_volume(sm, sm.find_volume(key))
+    record = sm.find_volume(key)
     if params['state'] == 'absent':
-        return _volume_absent(sm, record)
+        return _volume_absent(sm, _settled(sm, record, 'volume',
+                                           reconcile=False))
+    record = _settled(sm, record, 'volume')
     if record is None:
         return _volume_create(sm, key)
     return _volume_update(sm, record)
@@ -314,19 +338,16 @@ def _dependents(snapshots, connections):
 # Snapshots ----------------------------------------------------------------
 def snapshot(sm):
     params = sm.params
-    volume_record = _settled_volume(sm, sm.find_volume(params['volume'],
-                                                       'volume'))
     absent = params['state'] == 'absent'
+    volume_record = _settled(sm, sm.find_volume(params['volume'], 'volume'),
+                             'volume', reconcile=not absent)
     if volume_record is None:
         if absent:
             sm.exit(False, snapshot={})
         sm.fail('volume %s not found on backend %s; create it first with '
                 'cl_volume' % (params['volume'], sm.backend_name))
     record = sm.find_snapshot(params['name'], volume_record)
-    if _busy(record):
-        # Snapshots change under their volume's lock.
-        with sm.exclusive(('volume', volume_record['id'])):
-            record = sm.find_snapshot(record['id'])
+    record = _settled(sm, record, 'snapshot', reconcile=not absent)
     if absent:
         return _snapshot_absent(sm, volume_record, record)
     if record is not None:
@@ -406,9 +427,9 @@ def _snapshot_update(sm, volume_record, record):
 # Connections ----------------------------------------------------------------
 def connection(sm):
     params = sm.params
-    volume_record = _settled_volume(sm, sm.find_volume(params['volume'],
-                                                       'volume'))
     absent = params['state'] == 'absent'
+    volume_record = _settled(sm, sm.find_volume(params['volume'], 'volume'),
+                             'volume', reconcile=not absent)
     connector = params['connector']
     if volume_record is None:
         if absent:

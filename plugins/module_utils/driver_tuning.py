@@ -18,6 +18,31 @@ __metaclass__ = type
 import json
 
 
+# Driver options that bound the storage's own calls, by driver class.
+TIMEOUT_OPTIONS = {'cinder.volume.drivers.rbd.RBDDriver': 'rados_connect_timeout'}
+
+
+def timeout_hint(backend, exc):
+    """For a driver error that is a timeout: which backend, which option."""
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 10:    # drivers wrap librados'
+        chain.append('%s %s' % (type(seen).__name__, seen))
+        seen = seen.__cause__ or seen.__context__
+    text = ' '.join(chain)
+    if 'imeout' not in text and 'errno 110' not in text and \
+            'timed out' not in text:
+        return ''
+    option = None
+    for class_ in type(getattr(backend, 'driver', None)).__mro__:
+        option = TIMEOUT_OPTIONS.get('%s.%s' % (class_.__module__,
+                                                class_.__name__))
+        if option:
+            break
+    return ('; backend %s did not answer in time: check that the storage is '
+            'up and reachable, or raise the backend option %s' % (
+                backend.id, option or 'driver_timeout'))
+
+
 def tune(driver):
     """Apply what fits this driver; unknown drivers are left as they are."""
     for class_ in type(driver).__mro__:
@@ -34,7 +59,60 @@ def release(driver):
         close()
 
 
+# Cinder's rados_connect_timeout defaults to -1: librados then waits forever
+# for a monitor or OSD that does not answer.  It also bounds each OSD and
+# monitor operation (rados_osd_op_timeout, rados_mon_op_timeout).
+RADOS_TIMEOUT = 30
+
+
+class _RadosWithKeyring(object):
+    """The rados module, connecting with the backend's rbd_keyring_conf.
+
+    librados reads its keyring from ceph.conf (or /etc/ceph); Cinder's driver
+    uses rbd_keyring_conf only for connection info.  A ceph.conf that names
+    only the monitors must still connect with the key the user gave.
+    """
+
+    def __init__(self, rados, keyring):
+        self._rados = rados
+        self._keyring = keyring
+
+    def Rados(self, *args, **kwargs):
+        conf = dict(kwargs.pop('conf', None) or {})
+        conf.setdefault('keyring', self._keyring)
+        return self._rados.Rados(*args, conf=conf, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._rados, name)
+
+
+def _check_readable(driver, option, what):
+    path = driver.configuration.safe_get(option)
+    if not path:
+        return None
+    try:
+        with open(path, 'rb'):
+            pass
+    except (OSError, TypeError) as exc:
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+        raise errors.InvalidConfiguration(
+            'backend %s: %s %r cannot be read (%s); give the path of %s, '
+            'readable by the user that runs the task' % (
+                driver.configuration.safe_get('volume_backend_name'), option,
+                path, getattr(exc, 'strerror', None) or exc, what))
+    return path
+
+
 def _tune_rbd(driver):
+    _check_readable(driver, 'rbd_ceph_conf', 'the cluster\'s ceph.conf')
+    keyring = _check_readable(driver, 'rbd_keyring_conf',
+                              'the keyring of rbd_user')
+    if keyring and driver.rados is not None:
+        driver.rados = _RadosWithKeyring(driver.rados, keyring)
+    set_default = getattr(driver.configuration, 'set_default', None)
+    if set_default and driver.configuration.safe_get(
+            'rados_connect_timeout') == -1:
+        set_default('rados_connect_timeout', RADOS_TIMEOUT)
     connect_to_rados = driver._connect_to_rados
     disconnect_from_rados = driver._disconnect_from_rados
     kept = {}
@@ -71,29 +149,64 @@ def _tune_rbd(driver):
         return execute(*cmd, **kwargs)
 
     delete_volume = driver._delete_volume
+    rbd = driver.rbd
 
     def delete_volume_and_parent_refs(volume, client):
         # The driver's fast path removes a clone without unprotecting and
         # removing the `<clone>.clone_snap` snapshot on its parent, so the
         # parent can never be deleted for real: it is renamed to
-        # `<parent>.deleted` and left in the pool.  Finish that cleanup.
+        # `<parent>.deleted` and left in the pool.  Finish that cleanup, also
+        # when the clone's image is gone or was never made (a clone or a
+        # deletion killed half-way): the record still names its parent.
         parent = parent_snap = None
         try:
-            image = driver.rbd.Image(client.ioctx, volume.name,
-                                     read_only=True)
+            image = rbd.Image(client.ioctx, volume.name, read_only=True)
             try:
                 _pool, parent, parent_snap = driver._get_clone_info(
                     image, volume.name)
             finally:
                 image.close()
-        except driver.rbd.ImageNotFound:
+        except rbd.ImageNotFound:
             pass
+        if not parent and volume.source_volid:
+            from oslo_config import cfg
+            parent = cfg.CONF.volume_name_template % volume.source_volid
+            parent_snap = '%s.clone_snap' % volume.name
         delete_volume(volume, client)
         if parent:
+            drop_clone_snap(client, parent, parent_snap)
+
+    def drop_clone_snap(client, parent, snap):
+        """Remove a clone's snapshot from its parent, then the parent if it
+        was only kept for it (`.deleted`), up the chain."""
+        names = [parent] if parent.endswith('.deleted') else [
+            parent, parent + '.deleted']
+        for name in names:
             try:
-                driver._delete_clone_parent_refs(client, parent, parent_snap)
-            except (driver.rbd.ImageNotFound, driver.rbd.ImageBusy):
-                pass    # the driver's slow path already did it, or in use
+                image = rbd.Image(client.ioctx, name)
+            except rbd.ImageNotFound:
+                continue
+            try:
+                if snap not in [s['name'] for s in image.list_snaps()]:
+                    return
+                _pool, grandparent, grandparent_snap = \
+                    driver._get_clone_info(image, name, snap)
+                try:
+                    image.unprotect_snap(snap)
+                except rbd.InvalidArgument:
+                    pass        # never protected: the clone stopped before
+                except rbd.ImageBusy:
+                    return      # a clone still uses it (alive or in trash)
+                image.remove_snap(snap)
+                orphan = name.endswith('.deleted') and not list(
+                    image.list_snaps())
+            finally:
+                image.close()
+            if orphan:
+                driver.RBDProxy().remove(client.ioctx, name)
+                if grandparent:
+                    drop_clone_snap(client, grandparent, grandparent_snap)
+            return
 
     driver._connect_to_rados = connect
     driver._disconnect_from_rados = disconnect

@@ -67,3 +67,27 @@ class DuplicateName(InvalidInput):
             'choose another name, or rename or remove %s %s first' % (
                 kind, resource_id, name, kind, holder_id, where, kind,
                 holder_id))
+
+
+class DriverTimeout(BackendError):
+    """A driver call did not return within the backend's driver_timeout.
+
+    What it was doing may still finish on the storage: the record stays in
+    its transitional status, and the next run reconciles it.
+    """
+
+
+def describe(exc):
+    """'message (Type)' of a driver's exception, and of the one it wraps.
+
+    Drivers often turn the library error that says what is wrong (RADOS
+    permission denied, pool not found) into a generic one ("Error
+    connecting to ceph cluster"): name both.
+    """
+    message = '%s (%s)' % (str(exc).strip() or type(exc).__name__,
+                           type(exc).__name__)
+    cause = exc.__cause__ or exc.__context__
+    cause_text = str(cause).strip() if cause is not None else ''
+    if cause_text and cause_text not in message:
+        message += ', from %s (%s)' % (cause_text, type(cause).__name__)
+    return message

@@ -12,6 +12,10 @@ plus the Cinder object's fields under ``data['fields']``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+import socket
+import time
+
 # Keys of connection info that carry credentials (CHAP, Ceph keyrings).
 SECRET_CONN_INFO_KEYS = ('auth_password', 'discovery_auth_password',
                          'keyring')
@@ -111,3 +115,118 @@ def same_host(connection_record, connector):
         if existing.get(key) != connector.get(key):
             return False
     return True
+
+
+# Crash recovery --------------------------------------------------------------
+# Statuses a record holds only while one process works on it.  Such a record
+# carries data['owner'] (see owner_stamp): who works on it and until when.
+TRANSITIONAL = {'volume': ('creating', 'deleting', 'extending', 'managing'),
+                'snapshot': ('creating', 'deleting')}
+# Room for the record writes around the driver calls, and for clock skew
+# between hosts, beyond the driver calls' own bound.
+OWNER_GRACE = 60
+
+
+def _boot_id():
+    try:
+        with open('/proc/sys/kernel/random/boot_id') as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def _process_start(pid):
+    """When process ``pid`` started (clock ticks since boot), None if gone.
+
+    With the pid it tells a live owner from a new process that reuses its
+    pid.
+    """
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            stat = f.read()
+    except (OSError, ValueError):
+        return None
+    fields = stat.rpartition(')')[2].split()
+    if not fields or fields[0] == 'Z':
+        return None
+    return fields[19] if len(fields) > 19 else ''
+
+
+def owner_stamp(operation, bound_seconds, **details):
+    """data['owner'] of a record this process is about to work on.
+
+    ``bound_seconds``: how long its driver calls may take in all; past
+    ``expires`` a live owner would have finished or given up, so a record
+    still transitional then was abandoned, even by a host we cannot look at.
+    ``details``: what finishing the operation needs (an extension's size).
+    """
+    now = time.time()
+    pid = os.getpid()
+    return dict(details, operation=operation, host=socket.gethostname(),
+                boot_id=_boot_id(), pid=pid,
+                process_start=_process_start(pid), since=now,
+                expires=now + bound_seconds + OWNER_GRACE)
+
+
+def owner_of(record):
+    return record['data'].get('owner') or {}
+
+
+def is_transitional(record, kind):
+    return record['status'] in TRANSITIONAL.get(kind, ())
+
+
+def interrupted(record):
+    """The operation a record shows unfinished: its transitional status, or
+    the failed one to finish (a creation that could not be cleaned up, an
+    extension the storage did not answer)."""
+    if record['status'].startswith('error'):
+        return (record['data'].get('failed') or {}).get('operation')
+    return record['status']
+
+
+def needs_settling(record, kind):
+    """Whether the next run must settle the record with the backend first."""
+    return is_transitional(record, kind) or bool(
+        record['status'].startswith('error') and interrupted(record))
+
+
+def _same_machine(owner):
+    return (owner.get('host') == socket.gethostname() and
+            owner.get('boot_id') is not None and
+            owner.get('boot_id') == _boot_id())
+
+
+def owner_is_this_process(owner):
+    return (_same_machine(owner) and owner.get('pid') == os.getpid() and
+            owner.get('process_start') == _process_start(os.getpid()))
+
+
+def owner_alive(owner, now=None):
+    """Whether another live process may still be working on the record.
+
+    On this machine the answer is exact (the owner's pid and start time; a
+    reboot changes the boot id).  For another host it is its deadline: every
+    driver call is bounded (driver_timeout), so a live owner is done by then.
+    This process counts as not alive here: the core tracks its own calls.
+    """
+    if not owner:
+        return False     # written before owners were recorded: abandoned
+    if _same_machine(owner):
+        pid = owner.get('pid')
+        if not isinstance(pid, int) or owner_is_this_process(owner):
+            return False
+        return _process_start(pid) == owner.get('process_start')
+    if owner.get('host') == socket.gethostname():
+        return False     # this machine rebooted since
+    now = time.time() if now is None else now
+    return now < (owner.get('expires') or 0)
+
+
+def describe_owner(owner, status):
+    """'process 123 on host h (creating since ...)', for messages."""
+    since = owner.get('since')
+    return 'process %s on host %s (%s since %s)' % (
+        owner.get('pid'), owner.get('host'), owner.get('operation') or status,
+        time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(since))
+        if isinstance(since, (int, float)) else 'an unknown time')

@@ -160,6 +160,10 @@ class Resource(serialization.Serializable):
         self.backend = backend
         self._ovo = ovo
         self.error_message = error_message
+        # Who works on the resource while it is in a transitional status
+        # (records.owner_stamp), and what finishing that work needs.
+        self._owner = None
+        self._owner_details = {}
         type(self)._live[ovo.id] = self
 
     def __getattr__(self, name):
@@ -215,6 +219,8 @@ class Resource(serialization.Serializable):
         self._reloaded(data)
         self._ovo.obj_reset_changes()
         self.error_message = data.get('error_message')
+        self._owner = data.get('owner')
+        self._owner_details = dict(data.get('failed') or {})
 
     def _reloaded(self, data):
         """Rebuild what the record keeps beside the Cinder object fields."""
@@ -238,9 +244,13 @@ class Resource(serialization.Serializable):
         if save:
             self._save()
 
-    def _set_status(self, status, error_message=None, save=True):
+    def _set_status(self, status, error_message=None, save=True, **details):
+        """``details``: what finishing a transitional status needs."""
         self._ovo.status = status
         self.error_message = error_message
+        # A new transitional status is this process's work from now on.
+        self._owner = None
+        self._owner_details = details
         if save:
             self._save()
 
@@ -248,7 +258,81 @@ class Resource(serialization.Serializable):
         data = {'fields': serialization.ovo_to_dict(self._ovo)}
         if self.error_message:
             data['error_message'] = self.error_message
+        if self._owner_details.get('operation') and \
+                self.status.startswith('error'):
+            # What the next run must finish (records.needs_settling).
+            data['failed'] = dict(self._owner_details)
+        if records.is_transitional({'status': self.status}, self.KIND):
+            if not self._owner:
+                self._owner = records.owner_stamp(
+                    self.status, 2 * getattr(
+                        self.backend, 'driver_timeout',
+                        backend_mod.DEFAULT_DRIVER_TIMEOUT),
+                    **self._owner_details)
+            data['owner'] = self._owner
+        else:
+            self._owner = None
         return data
+
+    # Bounded driver calls and crash recovery -----------------------------
+    def _call(self, doing, func, *args, **kwargs):
+        """A driver call, bounded by the backend's driver_timeout.
+
+        On expiry the record keeps its transitional status, with a note:
+        the call may still finish on the storage, and whatever it did is
+        reconciled by the next run (reconcile()).
+        """
+        try:
+            return self.backend.bounded('%s %s %s' % (doing, self.KIND,
+                                                      self.id),
+                                        func, *args, resource_id=self.id,
+                                        **kwargs)
+        except errors.DriverTimeout as exc:
+            if records.is_transitional({'status': self.status}, self.KIND):
+                self.error_message = str(exc)
+                self._save()
+            raise
+
+    def _busy_elsewhere(self):
+        """Who else works on this resource right now, if anyone."""
+        owner = self._owner or {}
+        if not records.is_transitional({'status': self.status}, self.KIND):
+            return None
+        if records.owner_alive(owner) or (
+                records.owner_is_this_process(owner) and
+                backend_mod.call_running(self.id)):
+            return records.describe_owner(owner, self.status)
+        return None
+
+    def _check_not_busy(self, doing):
+        busy = self._busy_elsewhere()
+        if busy:
+            raise errors.InvalidInput(
+                '%s %s is in status %s, worked on by %s; %s it only once that '
+                'has finished (run again later)' % (
+                    self.KIND, self.id, self.status, busy, doing))
+
+    def reconcile(self):
+        """Settle a record that a killed or timed-out run left in a
+        transitional status, from what the backend has: finish or undo the
+        interrupted work.  Returns the resource, or None when the record is
+        gone (an interrupted creation is undone: create it again).  Refused
+        while another live process works on it.
+        """
+        try:
+            self.refresh()
+        except errors.NotFound:
+            return None
+        record = self._record()
+        if not records.needs_settling(record, self.KIND):
+            return self
+        self._check_not_busy('reconcile')
+        return self._settle(records.interrupted(record),
+                            dict(record['data'].get('failed') or
+                                 self._owner or {}))
+
+    def _settle(self, status, owner):
+        raise NotImplementedError()
 
     def _record(self):
         """What persistence stores, and serialization writes."""
@@ -284,12 +368,14 @@ class Resource(serialization.Serializable):
         context = '%s %s: managing %r' % (self.KIND, self.id, existing_ref)
         try:
             with manage_call(driver, feature, context):
-                size = get_size(self._ovo, existing_ref)
+                size = self._call('managing', get_size, self._ovo,
+                                  existing_ref)
             setattr(self._ovo, size_field, validate_size(
                 size, 'the size the driver reports for %r' % existing_ref))
             self._save()
             with manage_call(driver, feature, context):
-                update = manage(self._ovo, existing_ref)
+                update = self._call('managing', manage, self._ovo,
+                                    existing_ref)
         except Exception:
             self._forget()
             raise
@@ -315,13 +401,17 @@ class Resource(serialization.Serializable):
 
     @contextlib.contextmanager
     def _driver_call(self, action, status_on_error, busy_status=None):
-        """Run a driver call; on failure set the status and raise ours."""
+        """Run a driver call; on failure set the status and raise ours.
+
+        Timeouts (DriverTimeout) pass through: the call's outcome is
+        unknown, so the transitional status stays (see _call).
+        """
         try:
             yield
         except errors.CinderlibError:
             raise
         except Exception as exc:
-            message = _driver_message(exc)
+            message = _driver_message(exc, self.backend)
             busy = type(exc).__name__ in ('VolumeIsBusy', 'SnapshotIsBusy')
             if busy and busy_status:
                 self._set_status(busy_status)
@@ -335,9 +425,12 @@ class Resource(serialization.Serializable):
                 type(self).__name__.lower(), self.id, action, message))
 
 
-def _driver_message(exc):
-    message = str(exc).strip() or type(exc).__name__
-    return '%s (%s)' % (message, type(exc).__name__)
+def _driver_message(exc, backend=None):
+    message = errors.describe(exc)
+    if backend is not None:
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
+        message += driver_tuning.timeout_hint(backend, exc)
+    return message
 
 
 class Volume(Resource):
@@ -560,13 +653,17 @@ class Volume(Resource):
         try:
             if self._ovo.snapshot_id:
                 snapshot = Snapshot.get_by_id(self._ovo.snapshot_id)
-                update = driver.create_volume_from_snapshot(self._ovo,
-                                                            snapshot._ovo)
+                update = self._call('creating', driver.create_volume_from_snapshot,
+                                    self._ovo, snapshot._ovo)
             elif self._ovo.source_volid:
                 source = Volume.get_by_id(self._ovo.source_volid)
-                update = driver.create_cloned_volume(self._ovo, source._ovo)
+                update = self._call('creating', driver.create_cloned_volume,
+                                    self._ovo, source._ovo)
             else:
-                update = driver.create_volume(self._ovo)
+                update = self._call('creating', driver.create_volume,
+                                    self._ovo)
+        except errors.DriverTimeout:
+            raise
         except Exception as exc:
             self._creation_failed(exc)
         if update:
@@ -597,11 +694,12 @@ class Volume(Resource):
 
     def _creation_failed(self, exc):
         """Undo what the driver may have done, then report its failure."""
-        message = _driver_message(exc)
+        message = _driver_message(exc, self.backend)
         try:
-            self.backend.driver.delete_volume(self._ovo)
+            self._call('cleaning up the failed creation of',
+                       self.backend.driver.delete_volume, self._ovo)
         except Exception as cleanup_exc:
-            self._set_status('error', message)
+            self._set_status('error', message, operation='creating')
             raise errors.BackendError(
                 'volume %s: creation failed: %s; cleaning up on the backend '
                 'failed too (%s), so it is kept in status error' % (
@@ -633,11 +731,13 @@ class Volume(Resource):
         Refused while it has snapshots or connections.
         """
         self._check_unused('deleting', 'delete')
+        self._check_not_busy('delete')
         previous = self.status
         self._set_status('deleting')
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
-            self.backend.driver.delete_volume(self._ovo)
+            self._call('deleting', self.backend.driver.delete_volume,
+                       self._ovo)
         self._ended()
 
     def unmanage(self):
@@ -650,7 +750,7 @@ class Volume(Resource):
         driver = self.backend.driver
         with manage_call(driver, 'unmanaging volumes',
                          'volume %s: unmanage' % self.id):
-            driver.unmanage(self._ovo)
+            self._call('unmanaging', driver.unmanage, self._ovo)
         self._ended()
 
     def extend(self, new_size):
@@ -663,14 +763,59 @@ class Volume(Resource):
                 '%s GiB (volumes cannot shrink)' % (self.id, new_size,
                                                     self.size))
         previous = self.status
-        self._set_status('extending')
-        with self._driver_call('extend', 'error_extending'):
-            self.backend.driver.extend_volume(self._ovo, new_size)
-        self._ovo.size = new_size
-        self._set_status(previous)
+        self._set_status('extending', size=new_size, previous=previous)
+        self._extend_to(new_size, previous)
         if self.local_attach:
             self.local_attach.extend()
         return self
+
+    def _extend_to(self, new_size, previous):
+        try:
+            with self._driver_call('extend', 'error_extending'):
+                self._call('extending', self.backend.driver.extend_volume,
+                           self._ovo, new_size)
+        except errors.DriverTimeout:
+            raise
+        except errors.BackendError:
+            # The next run extends again (the storage may have been away).
+            self._set_status('error_extending', self.error_message,
+                             operation='extending', size=new_size,
+                             previous=previous)
+            raise
+        self._ovo.size = new_size
+        self._set_status(previous)
+
+    def _settle(self, status, owner):
+        driver = self.backend.driver
+        previous = owner.get('previous') or 'available'
+        if status == 'extending' and owner.get('size'):
+            # Finish it: extending to the size asked for is idempotent, and
+            # the record must not stay below the image's real size (a later
+            # "extend" to a size in between would shrink the image).
+            self._set_status('extending', size=owner['size'],
+                             previous=previous)
+            self._extend_to(owner['size'], previous)
+            return self
+        if status == 'extending':
+            self._set_status(previous)
+            return self
+        if status == 'managing':
+            self._set_status('error', 'managing it was interrupted; the '
+                             'storage object may have been renamed (RBD: %s): '
+                             'remove this record with state=absent and '
+                             'keep_on_backend=true, then manage it again'
+                             % self.name_in_storage)
+            return self
+        # An interrupted creation is undone (nothing but the caller ever saw
+        # the volume, so no data is lost: create it again); an interrupted
+        # deletion is finished.  Both are idempotent on the driver's side.
+        self._set_status('deleting')
+        with self._driver_call('remove what the interrupted %s left'
+                               % ('creation' if status == 'creating'
+                                  else 'deletion'), 'error_deleting'):
+            self._call('deleting', driver.delete_volume, self._ovo)
+        self._ended()
+        return None
 
     def clone(self, size=None, **kwargs):
         """A new volume with this one's data, optionally larger."""
@@ -853,13 +998,16 @@ class Snapshot(Resource):
         driver = self.backend.driver
         self._save()
         try:
-            update = driver.create_snapshot(self._ovo)
+            update = self._call('creating', driver.create_snapshot, self._ovo)
+        except errors.DriverTimeout:
+            raise
         except Exception as exc:
-            message = _driver_message(exc)
+            message = _driver_message(exc, self.backend)
             try:
-                driver.delete_snapshot(self._ovo)
+                self._call('cleaning up the failed creation of',
+                           driver.delete_snapshot, self._ovo)
             except Exception:
-                self._set_status('error', message)
+                self._set_status('error', message, operation='creating')
                 raise errors.BackendError(
                     'snapshot %s: creation failed: %s; kept in status error '
                     'because cleaning up on the backend failed too' % (
@@ -881,12 +1029,24 @@ class Snapshot(Resource):
 
     def delete(self):
         self._check_exists()
+        self._check_not_busy('delete')
         previous = self.status
         self._set_status('deleting')
+        self._delete_on_backend(previous)
+
+    def _delete_on_backend(self, previous):
         with self._driver_call('delete', 'error_deleting',
                                busy_status=previous):
-            self.backend.driver.delete_snapshot(self._ovo)
+            self._call('deleting', self.backend.driver.delete_snapshot,
+                       self._ovo)
         self._ended()
+
+    def _settle(self, status, owner):
+        # As for volumes: an interrupted creation is undone, an interrupted
+        # deletion finished; the driver's delete_snapshot is idempotent.
+        self._set_status('deleting')
+        self._delete_on_backend('error_deleting')
+        return None
 
     def unmanage(self):
         """Stop managing the snapshot; it stays on the storage as it is."""
@@ -894,7 +1054,7 @@ class Snapshot(Resource):
         driver = self.backend.driver
         with manage_call(driver, 'unmanaging snapshots',
                          'snapshot %s: unmanage' % self.id):
-            driver.unmanage_snapshot(self._ovo)
+            self._call('unmanaging', driver.unmanage_snapshot, self._ovo)
         self._ended()
 
     def create_volume(self, size=None, **kwargs):
@@ -952,19 +1112,23 @@ class Connection(Resource):
         connection_id = new_id(cls, kwargs.pop('id', None), 'connection')
         had_connections = bool(volume.connections)
         with volume._driver_call('validate the connector', None):
-            driver.validate_connector(connector_dict)
+            volume._call('validating a connector for',
+                         driver.validate_connector, connector_dict)
         with volume._driver_call('export', None):
-            update = driver.create_export(ctxt, vol_ovo, connector_dict)
+            update = volume._call('exporting', driver.create_export, ctxt,
+                                  vol_ovo, connector_dict)
             if update:
                 volume._update_fields(update)
         try:
             with volume._driver_call('initialize the connection', None):
-                conn_info = driver.initialize_connection(vol_ovo,
-                                                         connector_dict)
+                conn_info = volume._call('connecting',
+                                         driver.initialize_connection,
+                                         vol_ovo, connector_dict)
         except errors.BackendError:
             if not had_connections:
                 try:
-                    driver.remove_export(ctxt, vol_ovo)
+                    volume._call('removing the export of',
+                                 driver.remove_export, ctxt, vol_ovo)
                 except Exception:
                     pass
             raise
@@ -1056,7 +1220,9 @@ class Connection(Resource):
                                    UNSAVED_CONNECTION_SECRETS)
                    if key not in data]
         if missing and hasattr(self.backend, 'driver'):
-            fresh = self.backend.driver.initialize_connection(
+            fresh = self._volume._call(
+                'fetching connection credentials for',
+                self.backend.driver.initialize_connection,
                 self._volume._ovo, self.connector_info)
             for key in missing:
                 if key in fresh.get('data', {}):
@@ -1104,10 +1270,11 @@ class Connection(Resource):
         volume = self._volume
         driver = self.backend.driver
         with volume._driver_call('terminate the connection', None):
-            driver.terminate_connection(volume._ovo, self.connector_info,
-                                        force=force)
+            volume._call('disconnecting', driver.terminate_connection,
+                         volume._ovo, self.connector_info, force=force)
             if not [c for c in volume.connections if c.id != self.id]:
-                driver.remove_export(_runtime().context, volume._ovo)
+                volume._call('removing the export of', driver.remove_export,
+                             _runtime().context, volume._ovo)
         self._forget()
         self._ovo.attach_status = 'detached'
         self._ovo.detach_time = _now()
@@ -1157,8 +1324,9 @@ def list_manageable(backend, kind, marker, limit, offset, sort_keys,
     context = 'backend %s: listing manageable %s' % (backend.id, kind)
     # Ours go to the driver so that it reports them as already managed.
     with manage_call(driver, 'listing manageable %s' % kind, context):
-        entries = get_manageable([r._ovo for r in ours], marker, limit,
-                                 offset, keys, dirs)
+        entries = backend.bounded('listing manageable %s' % kind,
+                                  get_manageable, [r._ovo for r in ours],
+                                  marker, limit, offset, keys, dirs)
     listed = []
     for entry in entries:
         entry = {key: serialization.jsonable(entry.get(key))

@@ -22,8 +22,10 @@ import inspect
 import json
 import sys
 
+from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import CORE_OPTIONS
+
 # Keys the collection reads itself, not the driver.
-OWN_KEYS = ('volume_backend_name', 'volume_driver')
+OWN_KEYS = ('volume_backend_name',) + CORE_OPTIONS
 
 
 def load_cinder():
