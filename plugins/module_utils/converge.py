@@ -50,9 +50,13 @@ def _settled(sm, record, kind, reconcile=True):
     if record is None or not records.needs_settling(record, kind):
         return record
     if sm.check_mode:
+        if not reconcile:
+            return record
         _check_no_live_owner(sm, record, kind)
-        undone = records.interrupted(record) in ('creating', 'deleting')
-        return None if undone else record
+        sm.settled = True
+        return records.settled_view(record)
+    # The locks its operation takes: a live owner holds them until it is
+    # done, and two runs never settle one record at once.
     locks = (_volume_locks(record) if kind == 'volume' else
              [('volume', record['volume_id'])])
     with sm.exclusive(*locks):
@@ -64,6 +68,8 @@ def _settled(sm, record, kind, reconcile=True):
         _check_no_live_owner(sm, found[0], kind)
         core = (sm.volume(found[0]) if kind == 'volume'
                 else _core_snapshot(sm, found[0]))
+        # Settling changes the storage or the records: the task says so.
+        sm.settled = True
         if core.reconcile() is None:
             return None
     return getattr(sm.persistence, 'get_%ss' % kind)(

@@ -191,6 +191,22 @@ def needs_settling(record, kind):
         record['status'].startswith('error') and interrupted(record))
 
 
+def settled_view(record):
+    """The record as settling it would leave it (for check mode): None for
+    an interrupted creation or deletion, the size asked for and the former
+    status for an extension."""
+    operation = interrupted(record)
+    if operation in ('creating', 'deleting'):
+        return None
+    if operation != 'extending':
+        return record
+    work = record['data'].get('failed') or owner_of(record)
+    planned = dict(record, status=work.get('previous') or 'available')
+    if work.get('size'):
+        planned['size'] = work['size']
+    return planned
+
+
 def _same_machine(owner):
     return (owner.get('host') == socket.gethostname() and
             owner.get('boot_id') is not None and

@@ -368,6 +368,8 @@ class StorageModule(object):
         self.module.fail_json(msg=msg, **result)
 
     def exit(self, changed, before=None, after=None, **result):
+        # Or it settled what an interrupted run left (converge._settled).
+        changed = changed or getattr(self, 'settled', False)
         if self.module._diff and (before is not None or after is not None):
             result['diff'] = {'before': before or {}, 'after': after or {}}
         self.module.exit_json(changed=changed, **result)

@@ -244,3 +244,18 @@ def test_interrupted_manage_is_an_error_with_the_way_out(manageable):
     assert left.reconcile() is left
     assert left.status == 'error'
     assert 'keep_on_backend=true' in left.error_message
+
+
+def test_check_mode_view_of_settling():
+    def record(status, **data):
+        return {'status': status, 'size': 1, 'data': data}
+    assert records.settled_view(record('creating')) is None
+    assert records.settled_view(record('deleting')) is None
+    assert records.settled_view(record(
+        'error', failed={'operation': 'creating'})) is None
+    extended = records.settled_view(record('extending', owner={
+        'size': 3, 'previous': 'in-use'}))
+    assert (extended['status'], extended['size']) == ('in-use', 3)
+    failed = records.settled_view(record('error_extending', failed={
+        'operation': 'extending', 'size': 2, 'previous': 'available'}))
+    assert (failed['status'], failed['size']) == ('available', 2)
