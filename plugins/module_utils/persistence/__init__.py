@@ -61,7 +61,7 @@ def setup(persistence_config=None):
             raise errors.InvalidConfiguration(
                 'persistence_config: options %s cannot be applied to a plugin '
                 'instance; pass its class instead' % ', '.join(sorted(config)))
-        return storage
+        return _for_the_core(storage)
     if isinstance(storage, str):
         storage = _plugin_class(storage)
     if not (isinstance(storage, type) and
@@ -70,8 +70,18 @@ def setup(persistence_config=None):
             'persistence_config: storage %r is not a PersistenceDriverBase '
             'subclass or instance' % (storage,))
     try:
-        return storage(**config)
+        plugin = storage(**config)
     except TypeError as exc:
         raise errors.InvalidConfiguration(
             'persistence_config: %s rejected its options (%s): %s' % (
                 storage.__name__, ', '.join(sorted(config)) or 'none', exc))
+    return _for_the_core(plugin)
+
+
+def _for_the_core(plugin):
+    """The plugin as the core uses it: records in and out (plugins handed
+    resource objects, the documented contract, are wrapped)."""
+    if getattr(plugin, 'stores_records', False):
+        return plugin
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import resource_contract
+    return resource_contract.ResourcePluginAdapter(plugin)

@@ -3,17 +3,41 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The contract every metadata persistence plugin fulfils.
 
-Plugins store *records*: JSON-safe dicts that the core builds and reads.  A
-plugin never needs to know Cinder.  Every record has:
+A plugin is a PersistenceDriverBase subclass (or instance) named by
+``persistence_config['storage']``; it receives the other entries of
+``persistence_config`` as keyword arguments.  It comes in two forms.
+
+**Resource objects** (the cinderlib documentation's contract, the default):
+``set_volume(volume)``, ``set_snapshot(snapshot)``,
+``set_connection(connection)`` and the ``delete_*`` methods receive the
+resource objects (``.id``, ``.name``, ``.status``, ``.size``, ``.backend``
+whose ``.id`` is the backend name, ``.volume_id`` and ``.volume`` of
+snapshots and connections, and the Cinder object's fields);
+``get_fields(resource)`` gives a JSON-safe dict of what to store and
+``get_changed_fields(resource)`` what changed since the plugin last saved
+or returned it.  ``get_volumes``, ``get_snapshots`` and ``get_connections``
+return, per resource, the object the plugin was given (or any Volume,
+Snapshot or Connection) or the dict ``get_fields`` made of it.  The core
+wraps such a plugin (resource_contract.ResourcePluginAdapter);
+``Backend.persistence.plugin`` is the plugin itself.
+
+**Records** (opt in with the class attribute ``stores_records = True``, as
+the built-in plugins do): every method gets and returns *records*, the
+JSON-safe dicts ``get_fields`` makes.  A plugin never needs to know Cinder.
+Every record has:
 
 - ``id`` (str), ``backend`` (the volume_backend_name, str), ``status`` (str)
 - ``name`` (str or None): the user's display name
 - ``data`` (dict): everything else the core keeps (driver fields included)
 
 Volume and snapshot records add ``size`` (int, GiB); snapshot and connection
-records add ``volume_id`` (str).  ``get_*`` filters are ANDed; a filter left
-as None matches everything.  Each ``get_*`` returns new dicts the caller may
-change; each ``set_*`` inserts or replaces the record with the same ``id``.
+records add ``volume_id`` (str).  The ``delete_*`` methods get a record or
+an id.  Each ``get_*`` returns new dicts the caller may change; each
+``set_*`` inserts or replaces the record with the same ``id``.
+
+In both forms ``get_*`` filters are ANDed (a filter left as None matches
+everything), and key-value pairs are ``KeyValue`` objects (``.key``,
+``.value``; ``delete_key_value`` gets one).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,11 +70,18 @@ class PersistenceDriverBase(object):
     ``get_connections``, ``get_key_values``, ``set_volume``,
     ``set_snapshot``, ``set_connection``, ``set_key_value``,
     ``delete_volume``, ``delete_snapshot``, ``delete_connection`` and
-    ``delete_key_value``.  ``db`` (what drivers see as Cinder's database),
-    ``describe`` and ``close`` have working defaults.  The conformance suite
+    ``delete_key_value``, in one of the two forms of this module's
+    docstring.  ``db`` (what drivers see as Cinder's database, served from
+    the plugin's reads), ``describe``, ``close``, ``get_fields``,
+    ``get_changed_fields`` and ``reset_change_tracker`` have working
+    defaults.  The conformance suite
     (tests/unit/plugins/module_utils/persistence_conformance.py) checks a
-    plugin against this contract.
+    plugin of either form against this contract.
     """
+
+    # False: the set_*/delete_* methods get resource objects (the cinderlib
+    # documentation's contract).  True: they get records.
+    stores_records = False
 
     # True where the plugin refuses a second volume of a backend, or
     # snapshot of a volume, with one name (errors.DuplicateName): the
@@ -58,9 +89,8 @@ class PersistenceDriverBase(object):
     unique_names = False
 
     def __init__(self, **kwargs):
-        if kwargs:
-            raise TypeError('%s takes no options, got: %s' % (
-                type(self).__name__, ', '.join(sorted(kwargs))))
+        # As documented, PersistenceDriverBase(**kwargs): a subclass may
+        # pass its options on; they are its own to use.
         self._db = None
 
     @property
@@ -123,6 +153,37 @@ class PersistenceDriverBase(object):
     def close(self):
         """Release connections; the plugin is not used afterwards."""
 
+    # Helpers for plugins handed resource objects -------------------------
+    def get_fields(self, resource):
+        """What to store of ``resource``: a JSON-safe dict (the record:
+        id, backend, name, status, size, volume_id, data)."""
+        if isinstance(resource, dict):
+            return copy_record(resource)
+        return resource._record()
+
+    def get_changed_fields(self, resource):
+        """The entries of ``get_fields(resource)`` that differ from when
+        this plugin last saved or returned the resource (all of them for
+        one it never saw)."""
+        fields = self.get_fields(resource)
+        saved = saved_fields(self).get(fields['id'])
+        if saved is None:
+            return fields
+        return {key: value for key, value in fields.items()
+                if key not in saved or saved[key] != value}
+
+    def reset_change_tracker(self, resource, fields=None):
+        """Take ``fields`` (all if None) of the resource as saved.  The core
+        does this after each successful ``set_*`` and for what ``get_*``
+        returns."""
+        current = self.get_fields(resource)
+        if fields is None:
+            saved_fields(self)[current['id']] = current
+        else:
+            saved = saved_fields(self).setdefault(current['id'], {})
+            saved.update((key, current[key]) for key in fields
+                         if key in current)
+
 
 def record_id(obj):
     """The id of a record dict, a resource object or a plain id string."""
@@ -135,3 +196,9 @@ def record_id(obj):
 
 def copy_record(record):
     return copy.deepcopy(record)
+
+
+def saved_fields(plugin):
+    """id -> the fields a resource had when ``plugin`` last saved or
+    returned it (kept in the plugin, whose __init__ may not have run)."""
+    return plugin.__dict__.setdefault('_cl_saved_fields', {})

@@ -506,8 +506,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         table = self._tables['key_values']
         with self._database_errors('saving key %s' % key_value.key), \
                 self._thread_lock, self.engine.begin() as conn:
-            self._upsert(conn, table, 'key', {'key': key_value.key,
-                                             'value': key_value.value})
+            self._upsert(conn, table, 'key',
+                         {'key': key_value.key, 'value': key_value.value})
 
     def delete_volume(self, volume):
         self._delete('volumes', volume)

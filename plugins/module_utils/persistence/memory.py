@@ -27,8 +27,8 @@ class MemoryPersistence(base.PersistenceDriverBase):
 
     stores_records = True
 
-    def __init__(self, unique_names=False, **kwargs):
-        super(MemoryPersistence, self).__init__(**kwargs)
+    def __init__(self, unique_names=False):
+        super(MemoryPersistence, self).__init__()
         self.unique_names = bool(unique_names)
         self._lock = threading.Lock()
         self.volumes = {}

@@ -262,12 +262,9 @@ def test_names_not_unique_by_default(storage):
 def unique_core():
     """The core on memory_db persistence with unique_names."""
     from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-    settings = cl.Backend.settings()
-    previous, config = cl.Backend.persistence, settings.persistence_config
-    cl.Backend.set_persistence({'storage': 'memory_db', 'unique_names': True})
-    yield cl
-    cl.Backend.set_persistence({'storage': previous})
-    settings.persistence_config = config
+    from persistence_conformance import using_persistence
+    with using_persistence({'storage': 'memory_db', 'unique_names': True}):
+        yield cl
 
 
 def test_core_refuses_a_taken_name_before_the_driver(unique_core, backend):

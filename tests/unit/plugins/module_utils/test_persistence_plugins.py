@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Third-party persistence plugins: the documented contract, an entry
-point plugin, and a plugin written from the base class alone running the
-conformance suite and the core."""
+point plugin, plugins written from the documentation alone (handed
+resource objects) and a plugin that opted in to records, each running both
+conformance suites and the core."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -15,7 +16,9 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base, dbms, memory
 
-from persistence_conformance import PersistenceConformance
+import documented_plugins
+from persistence_conformance import (
+    PersistenceConformance, ResourceConformance, using_persistence)
 
 # What the cinderlib documentation says a plugin implements.
 DOCUMENTED = ('db', 'get_volumes', 'get_snapshots', 'get_connections',
@@ -25,9 +28,10 @@ DOCUMENTED = ('db', 'get_volumes', 'get_snapshots', 'get_connections',
 
 
 class JSONTextPlugin(base.PersistenceDriverBase):
-    """A plugin written against the base class only: records as JSON text,
-    as a plugin for a key-value store would keep them."""
+    """A plugin that opted in to records: records as JSON text, as a plugin
+    for a key-value store would keep them."""
 
+    stores_records = True
     TABLES = ('volume', 'snapshot', 'connection')
 
     def __init__(self, prefix='cl'):
@@ -97,6 +101,70 @@ class TestThirdPartyPlugin(PersistenceConformance):
         return JSONTextPlugin()
 
 
+PLUGIN_CONFIGS = {
+    'documented-dict': {'storage': documented_plugins.DictPlugin,
+                        'location': 'here'},
+    'documented-fields': {'storage': documented_plugins.FieldsPlugin},
+    'records-json': {'storage': JSONTextPlugin},
+    'memory': {'storage': 'memory'},
+    'memory_db': {'storage': 'memory_db'},
+}
+
+
+class TestDocumentedPluginsRecords(PersistenceConformance):
+    """Plugins handed resource objects, as the core sees them."""
+
+    @pytest.fixture(params=['documented-dict', 'documented-fields'])
+    def plugin(self, request):
+        return persistence.setup(PLUGIN_CONFIGS[request.param])
+
+
+class TestPluginsRunTheCore(ResourceConformance):
+    """Both forms, through the core's operations."""
+
+    @pytest.fixture(params=sorted(PLUGIN_CONFIGS))
+    def plugin_config(self, request):
+        return PLUGIN_CONFIGS[request.param]
+
+
+def test_documented_plugin_is_handed_objects(backend):
+    with using_persistence(PLUGIN_CONFIGS['documented-dict']) as core:
+        plugin = core.plugin
+        volume = backend.create_volume(1, name='seen')
+        snapshot = volume.create_snapshot()
+        # The live objects themselves, as cinderlib hands them out.
+        assert plugin.volumes == {volume.id: volume}
+        assert plugin.snapshots == {snapshot.id: snapshot}
+        assert all(not isinstance(r, dict) for r in plugin.received)
+        assert core.location == 'here'
+        snapshot.delete()
+        volume.delete()
+        assert plugin.volumes == plugin.snapshots == {}
+
+
+def test_fields_plugin_writes_only_changes(backend):
+    with using_persistence(PLUGIN_CONFIGS['documented-fields']) as core:
+        volume = backend.create_volume(1)
+        volume.extend(2)
+        updates = [changed for kind, vid, changed in core.plugin.updates
+                   if vid == volume.id]
+        # creating -> available, then extending -> available with the size.
+        assert ['status'] in [[f for f in c if f != 'data'] for c in updates]
+        assert any('size' in changed for changed in updates)
+        volume.delete()
+
+
+def test_bad_read_names_the_plugin():
+    class Broken(documented_plugins.DictPlugin):
+        def get_volumes(self, **filters):
+            return ['not a volume']
+    plugin = persistence.setup({'storage': Broken, 'location': None})
+    with pytest.raises(cl.errors.PersistenceError,
+                       match="plugin Broken: get_volumes returned 'not a "
+                             "volume'; return the Volume objects"):
+        plugin.get_volumes()
+
+
 def test_base_class_has_every_documented_method():
     plugin = base.PersistenceDriverBase()
     for name in DOCUMENTED[1:]:
@@ -106,8 +174,9 @@ def test_base_class_has_every_documented_method():
     assert plugin.db is not None
 
 
-@pytest.mark.parametrize('plugin_class', [memory.MemoryPersistence,
-                                          dbms.DBPersistence, JSONTextPlugin])
+@pytest.mark.parametrize('plugin_class', [
+    memory.MemoryPersistence, dbms.DBPersistence, JSONTextPlugin,
+    documented_plugins.DictPlugin, documented_plugins.FieldsPlugin])
 def test_plugins_implement_every_documented_method(plugin_class):
     for name in DOCUMENTED[1:]:
         assert getattr(plugin_class, name) is not getattr(
@@ -130,17 +199,11 @@ def test_entry_point_plugin(tmp_path, monkeypatch):
 
 
 def test_third_party_plugin_runs_the_core(backend):
-    settings = cl.Backend.settings()
-    previous, config = cl.Backend.persistence, settings.persistence_config
-    cl.Backend.set_persistence({'storage': JSONTextPlugin, 'prefix': 'p'})
-    try:
+    with using_persistence({'storage': JSONTextPlugin, 'prefix': 'p'}) as core:
         volume = backend.create_volume(1)
         snapshot = volume.create_snapshot()
         volume.connect({'host': 'n1'}).disconnect()
         snapshot.delete()
         assert [v.id for v in backend.volumes] == [volume.id]
         volume.delete()
-        assert cl.Backend.persistence.store == {}
-    finally:
-        cl.Backend.set_persistence({'storage': previous})
-        settings.persistence_config = config
+        assert core.store == {}

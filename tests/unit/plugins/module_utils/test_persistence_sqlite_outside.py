@@ -23,7 +23,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
