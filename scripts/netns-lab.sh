@@ -105,11 +105,20 @@ start_redis() {
     die "redis-server did not answer on $SRV:$REDIS_PORT"
 }
 
+# Partly made and failing: undo it all.
+undo_failed_start() {
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        log "start failed; cleaning up"
+        stop
+    fi
+    exit "$status"
+}
+
 start() {
     [ "$(id -u)" -eq 0 ] || die "needs root (ip netns, veth)"
     [ ! -e "$STATE/started" ] || die "already started ($STATE); stop it first"
-    # Partly made and failing: undo it all.
-    trap 'status=$?; [ $status -eq 0 ] || { log "start failed; cleaning up"; stop; }; exit $status' EXIT
+    trap undo_failed_start EXIT
     mkdir -p "$STATE"
     touch "$STATE/started"
     log "namespaces and links"

@@ -46,8 +46,9 @@ def tally(results, totals):
     totals['duplicated'] += sum(n - 1 for n in changes.values() if n > 1)
     for result in results:
         if result['failed']:
-            print('  FAILED %s %s %s: %s' % (result['host'], result['task'],
-                                            result['item'], result['msg']))
+            print('  FAILED %s %s %s: %s' % (
+                result['host'], result['task'], result['item'],
+                result['msg']))
 
 
 def check(hosts, baseline, wanted, totals):
