@@ -13,12 +13,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 venv=$(bash scripts/setup-venv.sh)
-started_ceph=0
-if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
-    bash scripts/ceph-lab.sh start >/dev/null
-    started_ceph=1
-fi
-trap '[ "$started_ceph" = 0 ] || bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true' EXIT
-eval "$(bash scripts/ceph-lab.sh env)"
-export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+# shellcheck source=scripts/lib/ceph-lab-env.sh
+. scripts/lib/ceph-lab-env.sh
+use_ceph_lab
 "$venv/bin/python" tests/multihost/soak.py "$@"
