@@ -23,6 +23,8 @@
 #   CL_CEPH_OSD_SIZE_GB    memstore (virtual) size of the OSD in GiB (default 8);
 #                          only data actually written uses RAM
 #   CL_CEPH_START_TIMEOUT  seconds to wait for HEALTH_OK (default 60)
+#   CL_CEPH_ADDR           the address the daemons bind (default 127.0.0.1;
+#                          scripts/netns-lab.sh gives one network namespaces reach)
 #
 # Data lives in the OSD's RAM: it is gone when the lab stops.
 
@@ -43,7 +45,7 @@ POOL=volumes
 CEPH_USER=cinder
 MON_ID=a
 MGR_ID=x
-MON_ADDR=127.0.0.1
+MON_ADDR=${CL_CEPH_ADDR:-127.0.0.1}
 
 CONF=$LAB/ceph.conf
 ADMIN_KEYRING=$LAB/ceph.client.admin.keyring
@@ -245,8 +247,8 @@ wipe_lab() {
 }
 
 port_in_use() {
-    # Something answering on 127.0.0.1:$1 (this also catches 0.0.0.0 listeners).
-    timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+    # Something answering on $MON_ADDR:$1 (this also catches 0.0.0.0 listeners).
+    timeout 2 bash -c "exec 3<>/dev/tcp/$MON_ADDR/$1" 2>/dev/null
 }
 
 show_failure() {
@@ -383,7 +385,7 @@ create_cluster() {
     fi
     for port in "$MON_V2_PORT" "$MON_V1_PORT"; do
         if port_in_use "$port"; then
-            die "port 127.0.0.1:$port is already in use (another ceph mon?); free it or set CL_CEPH_MON_PORT / CL_CEPH_MON_V2_PORT"
+            die "port $MON_ADDR:$port is already in use (another ceph mon?); free it or set CL_CEPH_MON_PORT / CL_CEPH_MON_V2_PORT"
         fi
     done
 

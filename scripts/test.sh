@@ -10,6 +10,8 @@
 #   unit         ansible-test units (core with a fake driver, modules)
 #   functional   the core on the Ceph lab, once per persistence database
 #   integration  ansible-test integration: the modules on the Ceph lab
+#   multihost    ten Ansible hosts at once (SQLite, PostgreSQL + Redis), the
+#                lock service stopped, two controllers in network namespaces
 #   docs         the module reference is current; every docs/ example runs
 #   e2e          roles and playbooks on an LVM/iSCSI qemu guest
 #   awx          provision.yml and attach.yml as AWX jobs (ansible-runner)
@@ -17,7 +19,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-all_suites=(sanity setup unit functional integration docs e2e)
+all_suites=(sanity setup unit functional integration multihost docs e2e)
 suites=("$@")
 all_suites+=(awx)
 [ ${#suites[@]} -gt 0 ] && [ "${suites[*]}" != all ] || suites=("${all_suites[@]}")
@@ -62,7 +64,7 @@ if wants setup; then
     bash tests/setup/first-run.sh
 fi
 
-if wants unit || wants functional || wants integration; then
+if wants unit || wants functional || wants integration || wants multihost; then
     stage "database servers"
     bash scripts/services.sh ensure postgresql mariadb redis
     # Databases of their own, so the suites never empty each other's
@@ -77,7 +79,7 @@ if wants unit || wants functional || wants integration; then
     export CL_FTESTS_MIGRATE_DB
 fi
 
-if { wants functional || wants integration || wants docs; } &&
+if { wants functional || wants integration || wants multihost || wants docs; } &&
         [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
     if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
@@ -120,6 +122,16 @@ if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
         "$venv/bin/ansible-playbook" \
         openstack.cinderlib.demo -e demo_ceph_lab_dir="$CL_CEPH_DIR"
 fi
+
+# multihost ---------------------------------------------------------------
+if wants multihost && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    stage "multihost: ten hosts at once, lock service outage, two controllers"
+    bash scripts/services.sh createdb "$dbp"_mh
+    CL_MH_PG_URL=$(bash scripts/services.sh urls "$dbp"_mh |
+                   sed -n 's/^CL_TEST_PG_URL=//p')
+    (cd tests/multihost && CL_MH_PG_URL=$CL_MH_PG_URL "${pytest[@]}" .)
+fi
+# ---------------------------------------------------------------------------
 
 if wants docs; then
     stage "docs: module reference and examples"

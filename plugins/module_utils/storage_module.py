@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -46,6 +47,30 @@ _CREDENTIAL_OPTION = re.compile(
 # user:password@ in a URL.
 _URL_PASSWORD = re.compile(r'^[^:/]+://[^:/@]*:([^@]+)@')
 STATS_KEY = 'cinderlib.stats.%s'
+# How long a task waits for another task's lock on the same resource.
+LOCK_WAIT = 300
+# Locks are taken in this order of kinds (then of keys): never a deadlock.
+_LOCK_KINDS = ('volume-name', 'volume')
+# What may appear as is in a lock name (Cinder's are ASCII; file locks are
+# files named after them).
+_LOCK_NAME_PART = re.compile(r'^[A-Za-z0-9_.-]{1,80}$')
+
+
+def _lock_order(resource):
+    kind, key = resource
+    return _LOCK_KINDS.index(kind), key
+
+
+def lock_name(backend_name, kind, key):
+    """The coordination lock of one resource: user names are hashed unless
+    plain ASCII (file locks are files of that name)."""
+    parts = [backend_name, kind, key]
+    return 'cinderlib-' + '-'.join(
+        part if _LOCK_NAME_PART.match(part) else
+        'h' + hashlib.sha256(part.encode('utf-8')).hexdigest()[:32]
+        for part in parts)
+
+
 # The persistence plugins that enforce unique names when asked.
 UNIQUE_NAME_STORAGES = ('memory', 'db', 'memory_db')
 
@@ -86,6 +111,8 @@ class StorageModule(object):
         self._reader = None
         self._persistence = None
         self._backend = None
+        self._coordinator = None
+        self._held = set()
 
     # Input ---------------------------------------------------------------
     def _hide_secrets(self):
@@ -189,13 +216,8 @@ class StorageModule(object):
         if self._backend is None:
             self.require('cinder', 'os_brick', 'oslo_config')
             from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-            data_dir = default_data_dir()
-            lock_path = self.params['lock_path'] or os.path.join(data_dir,
-                                                                 'locks')
-            if not os.path.isdir(lock_path):
-                os.makedirs(lock_path, 0o700)
             cl.setup(persistence_config={'storage': self.persistence},
-                     file_locks_path=lock_path,
+                     file_locks_path=self._lock_path(),
                      root_helper=self.params['root_helper'],
                      coordination_url=self.params['coordination_url'],
                      disable_logs=True)
@@ -203,20 +225,95 @@ class StorageModule(object):
                                        **self.driver_options)
         return self._backend
 
-    @contextlib.contextmanager
-    def exclusive(self, kind, key):
-        """Hold the lock of one declared resource while it is created.
+    def _lock_path(self):
+        lock_path = self.params['lock_path'] or os.path.join(
+            default_data_dir(), 'locks')
+        if not os.path.isdir(lock_path):
+            os.makedirs(lock_path, 0o700)
+        return lock_path
 
-        Two tasks declaring the same volume at once (two plays, or two hosts
-        sharing a database) would otherwise both find nothing and both
-        create it.  Cinder's coordination lock is a file lock in lock_path,
-        or a tooz lock with coordination_url.
+    @contextlib.contextmanager
+    def exclusive(self, *resources):
+        """Hold the locks of the resources a task changes.
+
+        ``resources`` are (kind, key) pairs: ('volume-name', name) while a
+        name is given to a volume (creation, rename), ('volume', id) while a
+        volume, its snapshots or its connections change.  Tasks on other
+        hosts sharing the database take the same locks, so of ten tasks
+        declaring one change, one makes it and the others, looking again
+        under the lock, find it made.  Locks are taken in one global order
+        (no deadlock) and not again when already held by this task.  Cinder's
+        coordination: file locks in lock_path, or a tooz lock service with
+        coordination_url.
         """
-        self.setup_backend()
-        from cinder import coordination
-        with coordination.COORDINATOR.get_lock('cinderlib-%s-%s-%s' % (
-                self.backend_name, kind, key)):
+        wanted = sorted(set(resources) - self._held, key=_lock_order)
+        if not wanted:
             yield
+            return
+        acquired = []
+        try:
+            for kind, key in wanted:
+                name = lock_name(self.backend_name, kind, key)
+                try:
+                    lock = self._get_lock(name)
+                    taken = lock.acquire(blocking=LOCK_WAIT)
+                except Exception as exc:
+                    self.fail(self._lock_service_error(
+                        'taking the lock of %s %s' % (kind, key), exc))
+                if not taken:
+                    self.fail('%s %s: another task held its lock (%s) for '
+                              'more than %d s; nothing was changed: run again '
+                              'once it is done' % (kind, key, name,
+                                                   LOCK_WAIT))
+                acquired.append(lock)
+                self._held.add((kind, key))
+            yield
+        finally:
+            for lock in reversed(acquired):
+                try:
+                    lock.release()
+                except Exception as exc:
+                    # The change is made and recorded; the lock service
+                    # expires the lock (tooz's lock_timeout).
+                    self.module.warn(self._lock_service_error(
+                        'releasing lock %s' % lock.name, exc))
+            self._held.difference_update(wanted)
+
+    def _get_lock(self, name):
+        """A lock of Cinder's coordination, without loading Cinder.
+
+        The same tooz backend as the driver's coordinator and the same
+        'cinder-' prefix of its lock names; started on first use, so that a
+        task finding, under the lock, its change made by another task exits
+        without setting the backend up.
+        """
+        if self._coordinator is None:
+            from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import Runtime
+            url = self.params['coordination_url'] or \
+                'file://' + self._lock_path()
+            try:
+                Runtime._check_reachable(url)
+                from tooz import coordination as tooz_coordination
+                coordinator = tooz_coordination.get_coordinator(
+                    url, ('cinderlib-%d' % os.getpid()).encode('ascii'))
+                coordinator.start(start_heart=True)
+            except errors.CinderlibError as exc:
+                self.fail(str(exc))
+            except Exception as exc:
+                self.fail(self._lock_service_error('starting', exc))
+            self._coordinator = coordinator
+        return self._coordinator.get_lock(('cinder-' + name).encode('ascii'))
+
+    def _lock_service_error(self, doing, exc):
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import mask_url
+        url = self.params['coordination_url'] or \
+            'file://' + (self.params['lock_path'] or 'lock_path')
+        return ('coordination: the lock service %s failed %s (%s: %s); '
+                'nothing was changed: check that it runs and answers, or '
+                'fix coordination_url' % (
+                    mask_url(url), doing, type(exc).__name__,
+                    str(exc).strip().splitlines()[0] if str(exc).strip()
+                    else 'no message'))
 
     def cached_stats(self):
         """Stats saved by the last refresh, with their time, or None."""
