@@ -17,8 +17,11 @@ if [ "$version" = 2.19 ]; then
 fi
 requirements=$repo/tests/controllers/ansible-core-$version.txt
 if [ -z "$version" ] || [ ! -f "$requirements" ]; then
-    echo "usage: scripts/setup-controller-venv.sh VERSION (2.19 or one of:" \
-        "$(cd "$repo/tests/controllers" && ls ansible-core-*.txt | sed 's/ansible-core-//; s/\.txt$//' | tr '\n' ' '))" >&2
+    known=(2.19)
+    for f in "$repo"/tests/controllers/ansible-core-*.txt; do
+        f=${f##*/ansible-core-}; known+=("${f%.txt}")
+    done
+    echo "usage: scripts/setup-controller-venv.sh VERSION (one of: ${known[*]})" >&2
     exit 2
 fi
 python_version=$(sed -n 's/^# controller-python: *//p' "$requirements")
