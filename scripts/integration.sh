@@ -25,6 +25,8 @@ if [ -z "${CL_TEST_PG_URL:-}" ]; then
     eval "$(bash scripts/services.sh urls "${CL_TEST_DB_PREFIX:-cinderlib}_it")"
 fi
 
+target_python=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+controller_version=${CL_ANSIBLE_CONTROLLER:-2.19}
 sync_tree "$tree"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,10 +43,10 @@ cl_work_dir: $work
 cl_db_url: sqlite:///$work/cinderlib.sqlite
 cl_pg_url: $CL_TEST_PG_URL
 cl_rbd: rbd -c $CL_CEPH_CONF --id $CL_CEPH_USER --keyring $CL_CEPH_KEYRING -p $CL_CEPH_POOL
+cl_ansible_core: "$controller_version"
+cl_target_python: "$target_python"
 YAML
 cd "$tree"
-target_python=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-controller_version=${CL_ANSIBLE_CONTROLLER:-2.19}
 if [ "$controller_version" = 2.19 ]; then
     PATH=$venv/bin:$PATH "$venv/bin/ansible-test" integration --local \
         --python "$target_python" --color no "$@"
