@@ -4,7 +4,8 @@
 #                  collection in an ansible_collections/ tree, once per
 #                  supported ansible-core (CL_ANSIBLE_VERSIONS, default
 #                  "2.19 2.20 2.21"; scripts/setup-controller-venv.sh), with
-#                  the target-side tests on Python 3.11, the storage host's
+#                  the target-side tests (compile, import) on Python 3.11,
+#                  the storage host's, the others on the controller's
 #   ansible-lint   ansible-lint, production profile (.ansible-lint)
 #   changelog      antsibull-changelog lint, and a trial release in a scratch copy
 #   galaxy         build the tarball, install it into a fresh path, check it
