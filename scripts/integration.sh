@@ -4,6 +4,10 @@
 # Ceph lab (Cinder's RBD driver), with SQLite and PostgreSQL persistence.
 #
 # Usage: scripts/integration.sh [TARGET...]     (default: every target)
+# CL_ANSIBLE_CONTROLLER=2.20|2.21 runs ansible-core of that version on its own
+# Python (scripts/setup-controller-venv.sh) as the controller, the modules
+# still on the storage host's Python 3.11 venv (.venv); default: 2.19, all
+# in .venv.
 # Expects the Ceph lab running and PostgreSQL reachable (scripts/test.sh
 # takes care of both); CL_TEST_PG_URL names the PostgreSQL database.
 set -euo pipefail
@@ -21,6 +25,8 @@ if [ -z "${CL_TEST_PG_URL:-}" ]; then
     eval "$(bash scripts/services.sh urls "${CL_TEST_DB_PREFIX:-cinderlib}_it")"
 fi
 
+target_python=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+controller_version=${CL_ANSIBLE_CONTROLLER:-2.19}
 sync_tree "$tree"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -37,8 +43,20 @@ cl_work_dir: $work
 cl_db_url: sqlite:///$work/cinderlib.sqlite
 cl_pg_url: $CL_TEST_PG_URL
 cl_rbd: rbd -c $CL_CEPH_CONF --id $CL_CEPH_USER --keyring $CL_CEPH_KEYRING -p $CL_CEPH_POOL
+cl_ansible_core: "$controller_version"
+cl_target_python: "$target_python"
 YAML
 cd "$tree"
-PATH=$venv/bin:$PATH "$venv/bin/ansible-test" integration --local \
-    --python "$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
-    --color no "$@"
+if [ "$controller_version" = 2.19 ]; then
+    PATH=$venv/bin:$PATH "$venv/bin/ansible-test" integration --local \
+        --python "$target_python" --color no "$@"
+else
+    # ansible-test's split hosts: the controller on the controller venv's
+    # Python, the target (ansible_python_interpreter) the storage venv's.
+    controller=$(bash "$repo/scripts/setup-controller-venv.sh" "$controller_version")
+    controller_python=$("$controller/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    PATH=$controller/bin:$PATH "$controller/bin/ansible-test" integration \
+        --controller "origin:python=$controller_python@$controller/bin/python" \
+        --target "controller:python=$target_python@$venv/bin/python" \
+        --color no "$@"
+fi

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The collection's quality gates (issue 6), rerunnable at any time:
 #   ansible-test   ansible-test sanity, every default test, on a copy of the
-#                  collection in an ansible_collections/ tree
+#                  collection in an ansible_collections/ tree, once per
+#                  supported ansible-core (CL_ANSIBLE_VERSIONS, default
+#                  "2.19 2.20 2.21"; scripts/setup-controller-venv.sh), with
+#                  the target-side tests (compile, import) on Python 3.11,
+#                  the storage host's, the others on the controller's
 #   ansible-lint   ansible-lint, production profile (.ansible-lint)
 #   changelog      antsibull-changelog lint, and a trial release in a scratch copy
 #   galaxy         build the tarball, install it into a fresh path, check it
@@ -49,7 +53,7 @@ quiet_pip() { "$@" 2>&1 | drop_pip_noise >&2; }
 # one.  Ours installs pip from the standard library, then upgrades to the
 # version asked for from the package index.
 write_pip_bootstrap() {
-    local pip_version cache
+    local venv=$1 pip_version cache
     pip_version=$("$venv/bin/python" -c 'import types
 from ansible_test._internal.python_requirements import get_venv_packages
 print(get_venv_packages(types.SimpleNamespace(version="'"$python_version"'"))["pip"])')
@@ -99,9 +103,20 @@ stage_ansible_test() {
         } >&2
     fi
     sync_tree "$tree"
-    write_pip_bootstrap
-    (cd "$tree" && "$venv/bin/ansible-test" sanity --venv --python "$python_version" --color no) 2>&1 |
-        drop_pip_noise
+    local version controller failed=() start
+    for version in ${CL_ANSIBLE_VERSIONS:-2.19 2.20 2.21}; do
+        start=$SECONDS
+        controller=$(bash scripts/setup-controller-venv.sh "$version")
+        write_pip_bootstrap "$controller"
+        if (cd "$tree" && "$controller/bin/ansible-test" sanity \
+                --venv --python "$python_version" --color no) 2>&1 | drop_pip_noise; then
+            log "ansible-core $version: sanity passed in $((SECONDS - start)) s"
+        else
+            log "ansible-core $version: sanity FAILED"
+            failed+=("$version")
+        fi
+    done
+    [ ${#failed[@]} = 0 ] || { log "sanity failed on ansible-core ${failed[*]}"; return 1; }
 }
 
 stage_ansible_lint() {

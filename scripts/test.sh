@@ -10,6 +10,7 @@
 #   unit         ansible-test units (core with a fake driver, modules)
 #   functional   the core on the Ceph lab, once per persistence database
 #   integration  ansible-test integration: the modules on the Ceph lab
+#                (controllers ansible-core 2.19 and 2.21)
 #   multihost    ten Ansible hosts at once (SQLite, PostgreSQL + Redis), the
 #                lock service stopped, two controllers in network namespaces
 #   docs         the module reference is current; every docs/ example runs
@@ -121,6 +122,19 @@ if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
     ANSIBLE_COLLECTIONS_PATH=$installed ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
         "$venv/bin/ansible-playbook" \
         openstack.cinderlib.demo -e demo_ceph_lab_dir="$CL_CEPH_DIR"
+fi
+
+if wants integration && [ -z "${CL_FTESTS_CFG:-}" ]; then
+    # The newest ansible-core as the controller (on its own Python, 3.13),
+    # the modules on the storage venv's Python 3.11: the integration targets
+    # and the demo playbook again, on the same lab.
+    stage "integration tests and demo playbook, ansible-core 2.21 controller"
+    controller=$(bash scripts/setup-controller-venv.sh 2.21)
+    CL_ANSIBLE_CONTROLLER=2.21 CL_TEST_PG_URL=$(bash scripts/services.sh urls "$dbp"_it |
+                     sed -n 's/^CL_TEST_PG_URL=//p') bash scripts/integration.sh
+    ANSIBLE_COLLECTIONS_PATH=$installed ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+        "$controller/bin/ansible-playbook" openstack.cinderlib.demo \
+        -e demo_ceph_lab_dir="$CL_CEPH_DIR" -e demo_python="$venv/bin/python"
 fi
 
 # multihost ---------------------------------------------------------------
