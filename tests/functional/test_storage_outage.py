@@ -44,6 +44,12 @@ def osd_stopped():
         yield
     finally:
         _lab('osd-start')
+        # A busy machine needs a while before the OSD serves I/O again.
+        deadline = time.monotonic() + 120
+        while subprocess.run(['bash', LAB, 'status'], check=False,
+                             stderr=subprocess.DEVNULL).returncode:
+            assert time.monotonic() < deadline, 'the OSD did not come back'
+            time.sleep(1)
 
 
 def _outage_backend(name, **options):
