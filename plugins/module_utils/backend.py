@@ -7,8 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import threading
 
+from ansible_collections.openstack.cinderlib.plugins.module_utils import bounded_calls
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
@@ -25,11 +25,6 @@ _missing = {}
 DEFAULT_DRIVER_TIMEOUT = 300
 # Backend keys the core reads itself; they are not driver options.
 CORE_OPTIONS = ('volume_driver', 'driver_timeout')
-# Driver calls running now, by the id of the resource they act on: a call
-# that timed out may still be running, and its resource must not be
-# reconciled under it.
-_running = {}
-_running_lock = threading.Lock()
 
 
 def runtime():
@@ -419,40 +414,21 @@ class Backend(serialization.Serializable):
     def bounded(self, operation, func, *args, **kwargs):
         """``func(*args, **kwargs)``, waiting at most driver_timeout.
 
-        The call runs in a thread of its own; if it does not return in time
-        we stop waiting and raise DriverTimeout, but it may still finish on
-        the storage later.  ``resource_id`` (keyword) names the resource it
-        acts on, for call_running().
+        The call runs on a worker thread (bounded_calls); if it does not
+        return in time we stop waiting and raise DriverTimeout, but it may
+        still finish on the storage later.  ``resource_id`` (keyword) names
+        the resource it acts on, for call_running().
         """
-        resource_id = kwargs.pop('resource_id', None)
-        outcome = {}
-        done = threading.Event()
-
-        def run():
-            try:
-                outcome['value'] = func(*args, **kwargs)
-            except BaseException as exc:     # re-raised by the caller
-                outcome['error'] = exc
-            finally:
-                done.set()
-                if resource_id is not None:
-                    with _running_lock:
-                        _running.get(resource_id, set()).discard(worker)
-        worker = threading.Thread(target=run, daemon=True,
-                                  name='cinderlib: %s' % operation)
-        if resource_id is not None:
-            with _running_lock:
-                _running.setdefault(resource_id, set()).add(worker)
-        worker.start()
-        if not done.wait(self.driver_timeout):
+        try:
+            return bounded_calls.call(self.driver_timeout, func, *args,
+                                      **kwargs)
+        except bounded_calls.Expired:
             raise errors.DriverTimeout(
                 'backend %s: %s did not finish within %s s (driver_timeout); '
                 'check that the storage is up and reachable, or raise the '
                 'backend option driver_timeout if it needs longer' % (
-                    self._name, operation, _seconds(self.driver_timeout)))
-        if 'error' in outcome:
-            raise outcome['error']
-        return outcome.get('value')
+                    self._name, operation,
+                    _seconds(self.driver_timeout))) from None
 
     def stats(self, refresh=False):
         try:
@@ -604,10 +580,10 @@ class BackendNotSetUp(errors.NotFound, AttributeError):
 
 
 def call_running(resource_id):
-    """Whether a driver call on this resource is still running here."""
-    with _running_lock:
-        return any(worker.is_alive()
-                   for worker in _running.get(resource_id, ()))
+    """Whether a driver call on this resource is still running here: a call
+    that timed out may be, and its resource must not be reconciled under
+    it."""
+    return bounded_calls.running_on(resource_id)
 
 
 def _check_driver_timeout(name, value):
