@@ -108,10 +108,14 @@ def _check_readable(driver, option, what):
 
 
 def _tune_rbd(driver):
+    if driver.rados is None or driver.rbd is None:
+        # Without the bindings the driver cannot work at all: its set-up
+        # fails, and that error names what to install (driver_import).
+        return
     _check_readable(driver, 'rbd_ceph_conf', 'the cluster\'s ceph.conf')
     keyring = _check_readable(driver, 'rbd_keyring_conf',
                               'the keyring of rbd_user')
-    if keyring and driver.rados is not None:
+    if keyring:
         driver.rados = _RadosWithKeyring(driver.rados, keyring)
     set_default = getattr(driver.configuration, 'set_default', None)
     if set_default and driver.configuration.safe_get(
