@@ -40,6 +40,7 @@ BACKEND_ARGUMENT_SPEC = dict(
 PACKAGES = {
     'cinder': 'cinder>=29,<30', 'os_brick': 'os-brick',
     'oslo_config': 'oslo.config', 'sqlalchemy': 'SQLAlchemy>=2.0',
+    'tooz': 'tooz',
 }
 
 # Driver option names that hold credentials; their values never reach output.
@@ -289,6 +290,9 @@ class StorageModule(object):
         without setting the backend up.
         """
         if self._coordinator is None:
+            # Locks come before changes, and every change needs Cinder:
+            # name it first, rather than the lock library Cinder brings.
+            self.require('cinder', 'tooz')
             from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import Runtime
             url = self.params['coordination_url'] or \
                 'file://' + self._lock_path()
