@@ -13,6 +13,10 @@ import harness
 def assert_counts(results, expected):
     """expected: {task: changed count}; every host ran it, none failed."""
     counts = results.counts()
+    for failure in results.failures():
+        # Whole, before the assertion's repr shortens it.
+        print('FAILED %s on %s: %s' % (failure['task'], failure['host'],
+                                       failure['msg']))
     for task, changed in expected.items():
         assert counts.get(task) == {'hosts': len(set(r['host'] for r in
                                                      results)),
