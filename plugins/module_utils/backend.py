@@ -3,63 +3,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Library settings and Backend: one Cinder driver with its configuration."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
-import os
-
-from ansible_collections.openstack.cinderlib.plugins.module_utils import bounded_calls
+from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_calls
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
+from ansible_collections.openstack.cinderlib.plugins.module_utils.library_state import (  # noqa: F401 (their home before library_state)
+    BackendNotSetUp, MissingBackend, Settings)
+from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import Volume
+from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import manageable
 
-_runtime = []
-_backend_groups = set()
-# name -> MissingBackend: what resources of a backend not set up here are
-# bound to (fail_on_missing_backend=False) until it is set up.
-_missing = {}
-
-# Seconds a driver call may take before the task fails (backend option
-# driver_timeout): Cinder has no bound of its own, and a storage that stops
-# answering would otherwise hang the caller forever.
-DEFAULT_DRIVER_TIMEOUT = 300
+DEFAULT_DRIVER_TIMEOUT = driver_calls.DEFAULT_DRIVER_TIMEOUT
 # Backend keys the core reads itself; they are not driver options.
 CORE_OPTIONS = ('volume_driver', 'driver_timeout')
 
 
-def runtime():
-    """Cinder, loaded on first use (see runtime.Runtime)."""
-    if not _runtime:
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime as runtime_mod
-        with runtime_mod.collector_paused():
-            _runtime.append(runtime_mod.Runtime(Backend.settings()))
-    return _runtime[0]
-
-
-class Settings(object):
-    """What global_setup was given (documented there)."""
-
-    def __init__(self, file_locks_path=None, root_helper='sudo',
-                 suppress_requests_ssl_warnings=True, disable_logs=True,
-                 non_uuid_ids=False, output_all_backend_info=False,
-                 project_id=None, user_id=None, persistence_config=None,
-                 fail_on_missing_backend=True, coordination_url=None,
-                 **cinder_options):
-        self.file_locks_path = os.path.abspath(file_locks_path or os.getcwd())
-        self.root_helper = root_helper or ''
-        self.suppress_requests_ssl_warnings = suppress_requests_ssl_warnings
-        self.disable_logs = disable_logs
-        self.non_uuid_ids = non_uuid_ids
-        self.output_all_backend_info = output_all_backend_info
-        self.project_id = project_id or 'cinderlib'
-        self.user_id = user_id or 'cinderlib'
-        self.persistence_config = persistence_config
-        self.fail_on_missing_backend = fail_on_missing_backend
-        self.coordination_url = coordination_url
-        self.cinder_options = cinder_options
-
-
-class DriverConfiguration(object):
+class DriverConfiguration:
     """The ``configuration`` a driver gets.
 
     Cinder's backend-group Configuration, plus the user's values: each is
@@ -131,16 +90,37 @@ class DriverConfiguration(object):
             raise
 
 
-class Backend(serialization.Serializable):
+class _LibraryStateOfBackend(type):
+    """Backend.persistence and Backend._settings (documented class
+    attributes) read and set library_state."""
+
+    @property
+    def persistence(cls):
+        return library_state.persistence()
+
+    @persistence.setter
+    def persistence(cls, plugin):
+        library_state.set_persistence(plugin)
+
+    @property
+    def _settings(cls):
+        return library_state.settings() if \
+            library_state.settings_applied() else None
+
+
+class Backend(serialization.Serializable, library_state.VolumeTracking,
+              metaclass=_LibraryStateOfBackend):
     """A storage backend: a Cinder driver and its configuration.
 
     ``Backend(volume_backend_name, volume_driver=..., **driver_cfg)``; the
     same name with the same configuration returns the existing Backend.
     """
 
-    backends = {}
-    persistence = None
-    _settings = None
+    backends = library_state.backends
+
+    @property
+    def persistence(self):
+        return library_state.persistence()
 
     def __new__(cls, volume_backend_name=None, **driver_cfg):
         existing = cls.backends.get(volume_backend_name)
@@ -151,7 +131,7 @@ class Backend(serialization.Serializable):
                     'configuration; use another volume_backend_name for a '
                     'second configuration' % volume_backend_name)
             return existing
-        return super(Backend, cls).__new__(cls)
+        return super().__new__(cls)
 
     def __init__(self, volume_backend_name=None, **driver_cfg):
         if self.backends.get(volume_backend_name) is self:
@@ -174,7 +154,7 @@ class Backend(serialization.Serializable):
         # listed by json even before the lazy volumes list is loaded.
         self._known = {}
         self._pool_names = None
-        rt = runtime()
+        rt = library_state.cinder()
         self._check_group_name(rt)
         values = dict(self.settings().cinder_options)
         values.update(driver_cfg)
@@ -184,15 +164,16 @@ class Backend(serialization.Serializable):
             values.pop('driver_timeout', DEFAULT_DRIVER_TIMEOUT))
         self.configuration = DriverConfiguration(rt, volume_backend_name,
                                                  values)
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime as runtime_mod
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import in_process
         try:
-            with runtime_mod.collector_paused():
+            with in_process.collector_paused():
                 self.driver = self._load_driver(rt, driver_path)
         except Exception:
             self.configuration.clear()
             raise
         Backend.backends[volume_backend_name] = self
-        self._adopt(_missing.pop(volume_backend_name, None))
+        self._adopt(library_state.missing_backends.pop(volume_backend_name,
+                                                       None))
 
     def _adopt(self, placeholder):
         """Rebind to this backend what was loaded before it was set up."""
@@ -206,34 +187,40 @@ class Backend(serialization.Serializable):
         # Each backend's options live in an oslo.config group of its name,
         # which must not be one of Cinder's own groups.
         name = self._name
-        if name not in _backend_groups and (
+        groups = library_state.backend_option_groups
+        if name not in groups and (
                 name in ('DEFAULT', 'backend_defaults') or name in rt.conf):
             raise errors.InvalidConfiguration(
                 'volume_backend_name %r is the name of a Cinder option group; '
                 'choose another name' % name)
-        _backend_groups.add(name)
+        groups.add(name)
 
     def _load_driver(self, rt, driver_path):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_import
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_import
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_tuning
         driver_class = driver_import.import_driver_class(self._name,
                                                          driver_path)
-        is_empty = not self.persistence.get_volumes(backend_name=self._name)
-        try:
+        is_empty = not library_state.persistence().get_volumes(
+            backend_name=self._name)
+
+        def setup_error(what, advice=''):
+            def failure(exc, text):
+                return driver_import.setup_failure(
+                    self._name, driver_path, driver_class, exc) or \
+                    errors.BackendSetupError('backend %s: driver %s %s: %s%s' % (
+                        self._name, driver_path, what, text, advice))
+            return failure
+
+        subject = 'backend %s' % self._name
+        with driver_calls.mapped_errors(
+                subject, 'loading the driver', None, not_implemented=False,
+                failure=setup_error('rejected its configuration')):
             driver = driver_class(
                 configuration=self.configuration,
                 host=self.host_for(None, rt),
                 cluster_name=None, is_vol_db_empty=is_empty,
                 active_backend_id=None)
-        except errors.CinderlibError:
-            raise
-        except Exception as exc:
-            raise driver_import.setup_failure(
-                self._name, driver_path, driver_class, exc) or \
-                errors.BackendSetupError(
-                    'backend %s: driver %s rejected its configuration: %s' % (
-                        self._name, driver_path, _message(exc)))
         self.driver = driver
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
         driver_tuning.tune(driver)
 
         def set_up():
@@ -242,33 +229,24 @@ class Backend(serialization.Serializable):
             driver.init_capabilities()
             driver.set_initialized()
         try:
-            self.bounded('setting up the driver', set_up)
+            driver_calls.call(
+                self, subject, 'setting up the driver',
+                'setting up the driver', set_up, errors_as=dict(
+                    passthrough=errors.DriverTimeout, not_implemented=False,
+                    failure=setup_error(
+                        'failed to set up', '; check the driver options and '
+                        'that the storage is reachable')))
         except errors.DriverTimeout:
             raise
-        except Exception as exc:
+        except Exception:
             driver_tuning.release(driver)
-            raise driver_import.setup_failure(
-                self._name, driver_path, driver_class, exc) or \
-                errors.BackendSetupError(
-                    'backend %s: driver %s failed to set up: %s; check the '
-                    'driver options and that the storage is reachable' % (
-                        self._name, driver_path, _message(exc)))
+            raise
         return driver
 
     # Library settings ---------------------------------------------------
     @classmethod
     def settings(cls):
-        if cls._settings is None:
-            cls._apply_settings(Settings())
-        return cls._settings
-
-    @classmethod
-    def _apply_settings(cls, settings):
-        persistence = persistence_mod.setup(settings.persistence_config)
-        if settings.suppress_requests_ssl_warnings:
-            _suppress_ssl_warnings()
-        cls._settings = settings
-        cls.persistence = persistence
+        return library_state.settings()
 
     @classmethod
     def global_setup(cls, file_locks_path=None, root_helper='sudo',
@@ -283,11 +261,8 @@ class Backend(serialization.Serializable):
         ``coordination_url`` (e.g. redis://host:6379) shares the driver
         locks between hosts; by default they are files in file_locks_path.
         """
-        if cls._settings is not None or cls.backends or _runtime:
-            raise errors.CinderlibError(
-                'setup() must be called once, before any other library '
-                'call (Backend, load, ...); it was called too late or twice')
-        cls._apply_settings(Settings(
+        library_state.check_setup_allowed()
+        library_state.apply_settings(Settings(
             file_locks_path=file_locks_path, root_helper=root_helper,
             suppress_requests_ssl_warnings=suppress_requests_ssl_warnings,
             disable_logs=disable_logs, non_uuid_ids=non_uuid_ids,
@@ -306,24 +281,14 @@ class Backend(serialization.Serializable):
         """
         persistence = persistence_mod.setup(persistence_config)
         cls.settings().persistence_config = persistence_config
-        cls.persistence = persistence
+        library_state.set_persistence(persistence)
         for backend in cls.backends.values():
             backend._volumes = None
 
     @classmethod
     def by_name(cls, name):
         """The backend set up under this name."""
-        backend = cls.backends.get(name)
-        if backend is None:
-            if cls.settings().fail_on_missing_backend:
-                raise errors.NotFound(
-                    'backend %r is not set up in this process; create '
-                    'Backend(%r, volume_driver=..., ...) before loading its '
-                    'resources' % (name, name))
-            backend = _missing.get(name)
-            if backend is None:
-                backend = _missing[name] = MissingBackend(name)
-        return backend
+        return library_state.backend_by_name(name)
 
     @classmethod
     def load_backend(cls, backend_data):
@@ -355,10 +320,9 @@ class Backend(serialization.Serializable):
 
     @classmethod
     def _from_json(cls, data, loading):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
         backend = cls.from_config(data['backend'])
         if 'volumes' in data:
-            volumes = [resources.Volume._from_body(body, backend, loading)
+            volumes = [Volume._from_body(body, backend, loading)
                        for body in data['volumes']]
             # Listed from now on (unsaved ones too: see volumes).
             for volume in volumes:
@@ -401,7 +365,7 @@ class Backend(serialization.Serializable):
 
     def host_for(self, pool_name, rt=None):
         """Cinder's host@backend#pool string for a pool of this backend."""
-        rt = rt or runtime()
+        rt = rt or library_state.cinder()
         if pool_name is None:
             pool_name = self.pool_names[0] if self.__dict__.get(
                 'driver') else self._name
@@ -412,34 +376,16 @@ class Backend(serialization.Serializable):
         return '%s@%s#%s' % (rt.hostname, self._name, pool_name)
 
     def bounded(self, operation, func, *args, **kwargs):
-        """``func(*args, **kwargs)``, waiting at most driver_timeout.
-
-        The call runs on a worker thread (bounded_calls); if it does not
-        return in time we stop waiting and raise DriverTimeout, but it may
-        still finish on the storage later.  ``resource_id`` (keyword) names
-        the resource it acts on, for call_running().
-        """
-        try:
-            return bounded_calls.call(self.driver_timeout, func, *args,
-                                      **kwargs)
-        except bounded_calls.Expired:
-            raise errors.DriverTimeout(
-                'backend %s: %s did not finish within %s s (driver_timeout); '
-                'check that the storage is up and reachable, or raise the '
-                'backend option driver_timeout if it needs longer' % (
-                    self._name, operation,
-                    _seconds(self.driver_timeout))) from None
+        """``func(*args, **kwargs)``, waiting at most driver_timeout (see
+        driver_calls.bounded)."""
+        return driver_calls.bounded(self, operation, func, *args, **kwargs)
 
     def stats(self, refresh=False):
-        try:
-            stats = self.bounded('getting stats',
-                                 self.driver.get_volume_stats,
-                                 refresh=refresh)
-        except errors.DriverTimeout:
-            raise
-        except Exception as exc:
-            raise errors.BackendError('backend %s: getting stats failed: %s'
-                                      % (self._name, _message(exc)))
+        stats = driver_calls.call(
+            self, 'backend %s' % self._name, 'getting stats', 'getting stats',
+            self.driver.get_volume_stats, refresh=refresh,
+            errors_as=dict(passthrough=errors.DriverTimeout,
+                           not_implemented=False))
         if refresh:
             self._pool_names = None
         return stats
@@ -457,10 +403,9 @@ class Backend(serialization.Serializable):
     def volumes(self):
         """The backend's volumes, loaded on first use (see refresh)."""
         if self._volumes is None:
-            from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
             volumes = [
-                resources.Volume._from_record(record, backend=self)
-                for record in self.persistence.get_volumes(
+                Volume._from_record(record, backend=self)
+                for record in library_state.persistence().get_volumes(
                     backend_name=self._name)]
             # And those loaded here without save=True that persistence
             # does not know: this process does.
@@ -479,23 +424,9 @@ class Backend(serialization.Serializable):
         self._volumes = None
         return self.volumes
 
-    def _track(self, volume):
-        """Note a new or loaded volume (and add it to the list, if loaded)."""
-        if volume._ovo.obj_attr_is_set('deleted') and volume._ovo.deleted:
-            return      # loaded from the JSON of a deleted volume
-        self._known[volume.id] = volume
-        if self._volumes is not None and volume not in self._volumes:
-            self._volumes.append(volume)
-
-    def _untrack(self, volume):
-        self._known.pop(volume.id, None)
-        if self._volumes is not None:
-            self._volumes = [v for v in self._volumes if v.id != volume.id]
-
     def create_volume(self, size, name='', description='', extra_specs=None,
                       qos_specs=None, pool_name=None, **kwargs):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-        volume = resources.Volume(self, size=size, name=name,
+        volume = Volume(self, size=size, name=name,
                                   description=description,
                                   extra_specs=extra_specs,
                                   qos_specs=qos_specs, pool_name=pool_name,
@@ -514,8 +445,7 @@ class Backend(serialization.Serializable):
         volume-<id>, see Volume.name_in_storage).  On failure nothing is
         kept and the error says why.
         """
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-        return resources.Volume.manage(
+        return Volume.manage(
             self, existing_ref, name=name, description=description, id=id,
             pool_name=pool_name, extra_specs=extra_specs,
             qos_specs=qos_specs, **kwargs)
@@ -529,61 +459,23 @@ class Backend(serialization.Serializable):
         reference (default) and/or size; sort_dirs: asc (default) or desc;
         marker: the reference of the last entry of the previous page.
         """
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-        return resources.list_manageable(self, 'volumes', marker, limit,
+        return manageable.list_manageable(self, 'volumes', marker, limit,
                                          offset, sort_keys, sort_dirs)
 
     def list_manageable_snapshots(self, marker=None, limit=1000, offset=0,
                                   sort_keys=None, sort_dirs=None):
         """As list_manageable_volumes, for snapshots; each entry also has
         source_reference, the reference of its volume."""
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-        return resources.list_manageable(self, 'snapshots', marker, limit,
+        return manageable.list_manageable(self, 'snapshots', marker, limit,
                                          offset, sort_keys, sort_dirs)
 
     def validate_connector(self, connector_dict):
-        try:
-            return self.bounded('validating a connector',
-                                self.driver.validate_connector,
-                                connector_dict)
-        except errors.DriverTimeout:
-            raise
-        except Exception as exc:
-            raise errors.InvalidInput('backend %s: invalid connector: %s' % (
-                self._name, _message(exc)))
-
-
-class MissingBackend(object):
-    """Stands for a backend not set up here (fail_on_missing_backend=False)."""
-
-    _volumes = None
-    _track = Backend._track
-    _untrack = Backend._untrack
-
-    def __init__(self, name):
-        self.id = self.volume_backend_name = name
-        self._known = {}
-
-    @property
-    def config(self):
-        return {'volume_backend_name': self.id}
-
-    def __getattr__(self, name):
-        raise BackendNotSetUp(
-            'backend %r is not set up in this process, so %s is not '
-            'available; only local attach/detach work' % (self.id, name))
-
-
-class BackendNotSetUp(errors.NotFound, AttributeError):
-    """What a MissingBackend answers; an AttributeError too, so that
-    hasattr(backend, 'driver') tells whether the driver is there."""
-
-
-def call_running(resource_id):
-    """Whether a driver call on this resource is still running here: a call
-    that timed out may be, and its resource must not be reconciled under
-    it."""
-    return bounded_calls.running_on(resource_id)
+        return driver_calls.call(
+            self, 'backend %s' % self._name, 'invalid connector',
+            'validating a connector', self.driver.validate_connector,
+            connector_dict, errors_as=dict(passthrough=errors.DriverTimeout,
+                                           not_implemented=False,
+                                           user_error=all))
 
 
 def _check_driver_timeout(name, value):
@@ -599,18 +491,3 @@ def _check_driver_timeout(name, value):
             'than 0 (default %s); got %r' % (name, DEFAULT_DRIVER_TIMEOUT,
                                              value))
     return value
-
-
-def _seconds(value):
-    return int(value) if value == int(value) else value
-
-
-def _message(exc):
-    return errors.describe(exc)
-
-
-def _suppress_ssl_warnings():
-    # urllib3's InsecureRequestWarning, by its message: importing urllib3
-    # to name the class costs more than anything else in setup().
-    import warnings
-    warnings.filterwarnings('ignore', message='Unverified HTTPS request')

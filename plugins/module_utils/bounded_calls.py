@@ -11,8 +11,6 @@ terminate_connection) costs itself.  A worker whose call overran is simply
 not handed new work until that call returns.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import queue
@@ -29,7 +27,7 @@ class Expired(Exception):
     """The call did not return in time (it may still be running)."""
 
 
-class _Call(object):
+class _Call:
     __slots__ = ('func', 'args', 'kwargs', 'resource_id', 'done', 'value',
                  'error')
 

@@ -10,8 +10,6 @@ plugins), so code written for the retired library runs by changing that
 import.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json as json_module
 

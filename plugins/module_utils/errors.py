@@ -7,8 +7,6 @@ Every error names what was wrong and, where there is one, the fix.  Callers
 (the Ansible modules among them) turn them into ``fail_json(msg=str(err))``.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 
 class CinderlibError(Exception):
@@ -62,7 +60,7 @@ class DuplicateName(InvalidInput):
         self.kind, self.resource_id, self.name = kind, resource_id, name
         self.holder_id, self.scope = holder_id, scope
         where = 'backend %s' % scope if kind == 'volume' else 'volume %s' % scope
-        super(DuplicateName, self).__init__(
+        super().__init__(
             '%s %s cannot be named %r: %s %s of %s already has that name; '
             'choose another name, or rename or remove %s %s first' % (
                 kind, resource_id, name, kind, holder_id, where, kind,

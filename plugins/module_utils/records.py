@@ -9,17 +9,13 @@ never pays for importing Cinder.  The layout read here is the one
 plus the Cinder object's fields under ``data['fields']``.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import socket
 import time
 
-# Keys of connection info that carry credentials (CHAP, Ceph keyrings).
-SECRET_CONN_INFO_KEYS = ('auth_password', 'discovery_auth_password',
-                         'keyring')
-MASK = '********'
+from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import (  # noqa: F401 (records.MASK & co.: their home before secrets.py)
+    MASK, SECRET_CONN_INFO_KEYS, masked_conn_info)
 
 
 def _fields(record):
@@ -40,6 +36,7 @@ def volume_view(record):
         'pool_name': host.partition('#')[2] or None,
         'snapshot_id': fields.get('snapshot_id'),
         'source_volid': fields.get('source_volid'),
+        'name_in_storage': data.get('name_in_storage'),
         'extra_specs': dict(data.get('extra_specs') or {}),
         'qos_specs': dict(data.get('qos_specs') or {}),
         'created_at': fields.get('created_at'),
@@ -79,19 +76,8 @@ def connection_view(record, include_secrets=False):
         'attached_host': fields.get('attached_host'),
         'path': device.get('path') if isinstance(device.get('path'),
                                                  str) else None,
+        'attached': bool(device),
     }
-
-
-def masked_conn_info(conn_info):
-    """A copy of ``conn_info`` with its credentials replaced by a mask."""
-    data = dict(conn_info.get('data') or {})
-    for key in data:
-        if data[key] and (key in SECRET_CONN_INFO_KEYS or
-                          'password' in key.lower()):
-            data[key] = MASK
-    masked = dict(conn_info)
-    masked['data'] = data
-    return masked
 
 
 def update_volume_record(record, description=None, metadata=None):

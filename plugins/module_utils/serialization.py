@@ -16,13 +16,12 @@ ids, never objects, so a volume, its snapshots and their volume serialize
 without cycles.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import datetime
 import json
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.base import KeyValue
 
 FORMAT_VERSION = 1
 CLASSES = ('Library', 'Backend', 'Volume', 'Snapshot', 'Connection')
@@ -72,7 +71,11 @@ def update_ovo(ovo, values):
             setattr(ovo, name, value)
 
 
-class Serializable(object):
+# Class name -> the Serializable class that loads it (Backend, Volume...).
+_SERIALIZABLE = {}
+
+
+class Serializable:
     """``json``, ``jsons``, ``dump``, ``dumps`` and ``load``.
 
     ``json`` holds what is loaded; ``dump`` first loads the lazy lists
@@ -80,6 +83,10 @@ class Serializable(object):
     ``_to_json(load_lazy)`` and the class method ``_from_json(data,
     loading)``.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _SERIALIZABLE.setdefault(cls.__name__, cls)
 
     @property
     def json(self):
@@ -117,27 +124,25 @@ def library_json(load_lazy):
     dump also holds the drivers' key-value pairs, so that loading it with
     save=True copies a whole persistence store into another.
     """
-    from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
     data = envelope('Library', backends=[
         backend._to_json(load_lazy) for backend in
-        list(Backend.backends.values())])
+        list(library_state.backends.values())])
     if load_lazy:
-        data['key_values'] = [{'key': kv.key, 'value': kv.value}
-                              for kv in Backend.persistence.get_key_values()]
+        data['key_values'] = [
+            {'key': kv.key, 'value': kv.value}
+            for kv in library_state.persistence().get_key_values()]
     return data
 
 
 def _library_from_json(data, loading):
-    from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
-    from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.base import KeyValue
-    backends = [Backend._from_json(item, loading)
+    backends = [_SERIALIZABLE['Backend']._from_json(item, loading)
                 for item in data['backends']]
     loading.key_values.extend(KeyValue(item['key'], item['value'])
                               for item in data.get('key_values', ()))
     return backends
 
 
-class Loading(object):
+class Loading:
     """What one load call builds, saved (with save=True) once all of it
     was read, so that damaged data saves nothing."""
 
@@ -153,10 +158,15 @@ class Loading(object):
                 # Known here, maybe not in persistence (until saved).
                 resource._in_persistence = False
 
+    @staticmethod
+    def backend(config):
+        """The Backend a serialized ``backend`` entry names
+        (Backend.from_config)."""
+        return _SERIALIZABLE['Backend'].from_config(config)
+
     def commit(self):
         if not self.save:
             return
-        from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
         saved = set()
         for resource in self.resources:
             key = (resource.KIND, resource.id)
@@ -167,7 +177,7 @@ class Loading(object):
                 saved.add(key)
                 resource._save()
         for key_value in self.key_values:
-            Backend.persistence.set_key_value(key_value)
+            library_state.persistence().set_key_value(key_value)
 
 
 def _parse(data, expected):
@@ -200,12 +210,9 @@ def _parse(data, expected):
 
 
 def _loader(class_name):
-    from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
-    return {'Library': _library_from_json, 'Backend': Backend._from_json,
-            'Volume': resources.Volume._from_json,
-            'Snapshot': resources.Snapshot._from_json,
-            'Connection': resources.Connection._from_json}[class_name]
+    if class_name == 'Library':
+        return _library_from_json
+    return _SERIALIZABLE[class_name]._from_json
 
 
 def load(data, save=False, expected=None):

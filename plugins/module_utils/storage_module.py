@@ -293,11 +293,11 @@ class StorageModule(object):
             # Locks come before changes, and every change needs Cinder:
             # name it first, rather than the lock library Cinder brings.
             self.require('cinder', 'tooz')
-            from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import Runtime
+            from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.in_process import InProcessCinder
             url = self.params['coordination_url'] or \
                 'file://' + self._lock_path()
             try:
-                Runtime._check_reachable(url)
+                InProcessCinder._check_reachable(url)
                 from tooz import coordination as tooz_coordination
                 coordinator = tooz_coordination.get_coordinator(
                     url, ('cinderlib-%d' % os.getpid()).encode('ascii'))
@@ -310,7 +310,7 @@ class StorageModule(object):
         return self._coordinator.get_lock(('cinder-' + name).encode('ascii'))
 
     def _lock_service_error(self, doing, exc):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils.runtime import mask_url
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import mask_url
         url = self.params['coordination_url'] or \
             'file://' + (self.params['lock_path'] or 'lock_path')
         return ('coordination: the lock service %s failed %s (%s: %s); '

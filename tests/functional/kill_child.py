@@ -25,7 +25,7 @@ def install_kill_hook(point):
     method, _sep, nth = point.partition(':')
     nth = int(nth or 1)
     import rbd as real_rbd
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_tuning
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_tuning
     calls = {'n': 0}
 
     def wrap(obj):

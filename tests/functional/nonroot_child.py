@@ -52,9 +52,9 @@ def main():
 def privsep_state():
     import cinder.privsep
     import os_brick.privileged
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import backend
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
     contexts = (os_brick.privileged.default, cinder.privsep.sys_admin_pctxt)
-    return {'root_helper': backend.runtime().root_helper,
+    return {'root_helper': library_state.cinder().root_helper,
             'daemon_started': [ctx.channel is not None for ctx in contexts],
             'in_process': [not ctx.client_mode for ctx in contexts],
             'helper_command': sorted(set(ctx.conf.helper_command or ''

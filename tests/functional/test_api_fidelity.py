@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_checks
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_checks
 
 import conftest
 from test_backend import connector

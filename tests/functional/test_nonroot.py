@@ -219,8 +219,8 @@ def test_root_runs_privileged_calls_in_process(backend):
     """As root no helper is used, and no privsep daemon is started."""
     import cinder.privsep
     import os_brick.privileged
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import backend as backend_mod
-    assert backend_mod.runtime().root_helper == ''
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
+    assert library_state.cinder().root_helper == ''
     for context in (os_brick.privileged.default,
                     cinder.privsep.sys_admin_pctxt):
         assert not context.client_mode

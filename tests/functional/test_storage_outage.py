@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils import backend as backend_mod
+from ansible_collections.openstack.cinderlib.plugins.module_utils import bounded_calls
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 
@@ -134,7 +134,7 @@ def test_a_timed_out_call_that_finishes_later_is_settled(backend, volumes):
     assert [r['status'] for r in left] == ['creating']
     assert 'driver_timeout' in left[0]['data']['error_message']
     deadline = time.monotonic() + 30
-    while backend_mod.call_running(interrupted.id):
+    while bounded_calls.running_on(interrupted.id):
         assert time.monotonic() < deadline, 'the create never returned'
         time.sleep(0.2)
     # It returned (the image was made), but nobody finished the record:

@@ -40,13 +40,11 @@ everything), and key-value pairs are ``KeyValue`` objects (``.key``,
 ``.value``; ``delete_key_value`` gets one).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import copy
 
 
-class KeyValue(object):
+class KeyValue:
     """A key and its string value, as drivers store them."""
 
     def __init__(self, key=None, value=None):
@@ -61,7 +59,7 @@ class KeyValue(object):
         return 'KeyValue(%r, %r)' % (self.key, self.value)
 
 
-class PersistenceDriverBase(object):
+class PersistenceDriverBase:
     """Base class of metadata persistence plugins.
 
     Subclasses receive the ``persistence_config`` entries (all but
@@ -101,8 +99,7 @@ class PersistenceDriverBase(object):
         need to change it.
         """
         if getattr(self, '_db', None) is None:
-            from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_db
-            self._db = driver_db.DriverDB(self)
+            self._db = _driver_db()
         return self._db
 
     def describe(self):
@@ -202,3 +199,12 @@ def saved_fields(plugin):
     """id -> the fields a resource had when ``plugin`` last saved or
     returned it (kept in the plugin, whose __init__ may not have run)."""
     return plugin.__dict__.setdefault('_cl_saved_fields', {})
+
+
+def _driver_db():
+    # The core's Cinder stand-in, named without importing it here: plugins
+    # never load Cinder, and this is only called once drivers run.
+    import importlib
+    return importlib.import_module(
+        'ansible_collections.openstack.cinderlib.plugins.module_utils.'
+        'cinder_service.driver_db').DriverDB()

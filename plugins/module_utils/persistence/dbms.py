@@ -9,8 +9,6 @@ schema is versioned; ``MIGRATIONS`` brings any older database up to date when
 a process opens it.  SQLAlchemy is imported only when a plugin is built.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import contextlib
 import hashlib
@@ -19,6 +17,7 @@ import os
 import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 
 SCHEMA_VERSION = 1
@@ -96,7 +95,7 @@ LOCK_TIMEOUT = 30
 _NO_LOCK = contextlib.nullcontext()
 
 
-class RecordReads(object):
+class RecordReads:
     """The resource reads of the contract, over ``_get(table, **filters)``
     (filters by column; None matches everything)."""
 
@@ -128,7 +127,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     stores_records = True
 
     def __init__(self, connection=None, unique_names=False, **engine_options):
-        super(DBPersistence, self).__init__()
+        super().__init__()
         self.unique_names = bool(unique_names)
         # Serializes this process's threads where they share one
         # connection (memory_db); processes are serialized by the database.
@@ -185,8 +184,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         """The URL with its password hidden."""
         url = getattr(self, 'url', None)
         if url is None:
-            return _safe_url(self._connection)
-        return url.render_as_string(hide_password=True)
+            return secrets.mask_url(self._connection)
+        return secrets.mask_url(url.render_as_string(hide_password=False))
 
     def _create_engine(self, url, engine_options):
         sa = self._sa
@@ -324,7 +323,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                 'persistence: database %s has schema version %s, '
                 'newer than this collection understands (%s); '
                 'upgrade openstack.cinderlib' % (
-                    self.url.render_as_string(hide_password=True),
+                    self._safe_url(),
                     current, SCHEMA_VERSION))
         return current
 
@@ -364,7 +363,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                     raise errors.BackendError(
                         'persistence: database %s: waited %s s for the lock '
                         '%s held by another process' % (
-                            self.url.render_as_string(hide_password=True),
+                            self._safe_url(),
                             LOCK_TIMEOUT, key))
                 conn.commit()
             try:
@@ -542,7 +541,7 @@ class MemoryDBPersistence(DBPersistence):
         engine_options.setdefault('poolclass',
                                   _import_sqlalchemy().pool.StaticPool)
         engine_options.setdefault('connect_args', {})['check_same_thread'] = False
-        super(MemoryDBPersistence, self).__init__(
+        super().__init__(
             'sqlite://', unique_names=unique_names, **engine_options)
         # Threads share the one connection: one transaction at a time.
         self._thread_lock = threading.RLock()
@@ -558,18 +557,6 @@ def _rollback_on_error(conn):
     except BaseException:
         conn.rollback()
         raise
-
-
-def _safe_url(connection):
-    """A URL string with its password hidden, without SQLAlchemy."""
-    if not isinstance(connection, str):
-        return repr(type(connection).__name__)
-    scheme, sep, rest = connection.partition('://')
-    credentials, at, host = rest.rpartition('@')
-    if sep and at and ':' in credentials:
-        return '%s://%s:***@%s' % (scheme, credentials.partition(':')[0],
-                                   host)
-    return connection
 
 
 def _file_in_path(directory):

@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ``memory`` plugin: records live in this process only (the default)."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import threading
 
@@ -28,7 +26,7 @@ class MemoryPersistence(base.PersistenceDriverBase):
     stores_records = True
 
     def __init__(self, unique_names=False):
-        super(MemoryPersistence, self).__init__()
+        super().__init__()
         self.unique_names = bool(unique_names)
         self._lock = threading.Lock()
         self.volumes = {}

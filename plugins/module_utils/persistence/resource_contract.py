@@ -16,8 +16,6 @@ was given (or any Volume/Snapshot/Connection, e.g. from ``cl.Volume.load``),
 or the dicts ``get_fields(resource)`` gave it.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
@@ -50,7 +48,7 @@ class ResourcePluginAdapter(base.PersistenceDriverBase):
     stores_records = True
 
     def __init__(self, plugin):
-        super(ResourcePluginAdapter, self).__init__()
+        super().__init__()
         self.plugin = plugin
 
     def __getattr__(self, name):
@@ -166,7 +164,7 @@ class ResourcePluginAdapter(base.PersistenceDriverBase):
         self.plugin.delete_key_value(key_value)
 
 
-class RecordView(object):
+class RecordView:
     """A resource as the documented contract hands it out, made from a
     record: ``id``, ``name``, ``status``, ``backend`` (``.id`` is its name),
     ``size``, ``volume_id`` and ``volume`` (``.id``), and the Cinder object's
@@ -209,7 +207,7 @@ class RecordView(object):
                                      self._fields.get('id'))
 
 
-class _Named(object):
+class _Named:
     """Something known here only by its id (a backend not set up in this
     process, a volume not loaded)."""
 

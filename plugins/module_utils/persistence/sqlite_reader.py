@@ -11,8 +11,6 @@ version, a damaged file) makes ``open`` return None and the caller falls
 back to the real plugin.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import sqlite3

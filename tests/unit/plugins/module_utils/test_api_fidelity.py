@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import in_process
 
 from core_helpers import DRIVER, backend_name, forget_live, store
 
@@ -26,7 +26,7 @@ KEY = 'AQBvbGRrZXlvbGRrZXlvbGRrZXlvbGRrZXkxMjM0NQ=='
 
 # Logs ----------------------------------------------------------------------
 def test_driver_records_are_masked_when_made():
-    runtime.install_secret_masking()
+    in_process.install_secret_masking()
     logger = logging.getLogger('cinder.volume.drivers.rbd')
     record = logger.makeRecord(
         logger.name, logging.DEBUG, __file__, 1, 'connection data: %s',

@@ -16,7 +16,8 @@ import uuid
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-from ansible_collections.openstack.cinderlib.plugins.module_utils import runtime
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import in_process
+from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 
 from core_helpers import DRIVER, store
 
@@ -258,15 +259,15 @@ def test_unserved_db_call_is_named(backend):
 def test_secret_masking_filter():
     record = logging.LogRecord('cinder', logging.DEBUG, __file__, 1,
                                'conn %s', ({'auth_password': 'pw1'},), None)
-    runtime.SecretMaskingFilter().filter(record)
+    in_process.SecretMaskingFilter().filter(record)
     assert 'pw1' not in record.getMessage()
     record = logging.LogRecord('cinder', logging.DEBUG, __file__, 1,
                                "data {'keyring': '[client.cinder]\\n key = "
                                "AQXYZ'}", None, None)
-    runtime.SecretMaskingFilter().filter(record)
+    in_process.SecretMaskingFilter().filter(record)
     assert 'AQXYZ' not in record.getMessage()
 
 
 def test_mask_url():
-    assert runtime.mask_url('redis://u:pw@h:6379') == 'redis://u:***@h:6379'
-    assert runtime.mask_url('file:///tmp/x') == 'file:///tmp/x'
+    assert secrets.mask_url('redis://u:pw@h:6379') == 'redis://u:***@h:6379'
+    assert secrets.mask_url('file:///tmp/x') == 'file:///tmp/x'

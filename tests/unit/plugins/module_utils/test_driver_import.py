@@ -18,7 +18,7 @@ import textwrap
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_import
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_import
 
 
 def load_error(name, driver, **options):

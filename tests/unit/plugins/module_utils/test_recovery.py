@@ -10,7 +10,7 @@ import time
 import pytest
 
 from core_helpers import DRIVER, backend_name, forget_live, store
-from ansible_collections.openstack.cinderlib.plugins.module_utils import backend as backend_mod
+from ansible_collections.openstack.cinderlib.plugins.module_utils import bounded_calls
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
@@ -203,7 +203,7 @@ def test_driver_timeout_bounds_a_call(slow):
         left.reconcile()
     release.set()
     deadline = time.monotonic() + 5
-    while backend_mod.call_running(left.id):
+    while bounded_calls.running_on(left.id):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     # It finished on the storage; nobody finished the record: undone.

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins as cinder_standins
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,7 +53,7 @@ print(json.dumps({module: {name: [[o.name, type(o).__name__, o.default]
 MODULE_IMPORTS = r'''
 import importlib, json, os, sys
 if %(standins)r:
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins as cinder_standins
     cinder_standins.install()
 from cinder import objects
 objects.register_all()
@@ -230,7 +230,7 @@ def test_library_used_at_import_fails_loudly(demo):
 MASKING = r'''
 import json
 if %(lazy)r:
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins as cinder_standins
     cinder_standins.install()
 from oslo_utils import strutils
 samples = ['password=secret123 user=bob', '{"password": "abc", "auth_token": "t"}',

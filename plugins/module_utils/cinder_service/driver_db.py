@@ -12,15 +12,12 @@ persistence; any other DB call fails with a message naming it instead of
 reaching for a SQL database that does not exist.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import inspect
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
-
-_installed = {}
-
+from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 
 def _resources():
     from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
@@ -28,19 +25,16 @@ def _resources():
 
 
 def _active():
-    from ansible_collections.openstack.cinderlib.plugins.module_utils import backend
-    return backend.Backend.persistence.db
+    return library_state.persistence().db
 
 
-class DriverDB(object):
-    """Cinder DB API calls, for one persistence plugin."""
-
-    def __init__(self, persistence):
-        self.persistence = persistence
+class DriverDB:
+    """Cinder DB API calls, answered from the live resources and the
+    persistence in use."""
 
     @staticmethod
     def _exc():
-        return _installed['runtime'].exception
+        return library_state.cinder().exception
 
     # Volumes -------------------------------------------------------------
     def _volume(self, volume_id):
@@ -168,17 +162,21 @@ class DriverDB(object):
 
     def volume_type_get(self, context, id, inactive=False,
                         expected_fields=None):
-        return self._type_volume(id)._volume_type_dict()
+        volume = self._type_volume(id)
+        return volume_types.volume_type_dict(volume.id, volume.extra_specs,
+                                             volume.qos_specs)
 
     def volume_type_extra_specs_get(self, context, volume_type_id):
         return dict(self._type_volume(volume_type_id).extra_specs or {})
 
     def volume_type_qos_specs_get(self, context, type_id):
         volume = self._type_volume(type_id)
-        return {'qos_specs': volume._qos_specs_dict()}
+        return {'qos_specs': volume_types.qos_specs_dict(volume.id,
+                                                         volume.qos_specs)}
 
     def qos_specs_get(self, context, qos_specs_id, inactive=False):
-        specs = self._type_volume(qos_specs_id)._qos_specs_dict()
+        volume = self._type_volume(qos_specs_id)
+        specs = volume_types.qos_specs_dict(volume.id, volume.qos_specs)
         if specs is None:
             raise self._exc().QoSSpecsNotFound(specs_id=qos_specs_id)
         return specs
@@ -219,13 +217,14 @@ def db_api_function(name):
     return _dispatch(name) if hasattr(DriverDB, name) else _unserved(name)
 
 
-def install(runtime):
-    """Serve cinder.db.api from our persistence, in this whole process."""
-    if _installed:
-        return
+def install(cinder):
+    """Serve cinder.db.api from our persistence, in this whole process
+    (once: ``cinder`` is the process's InProcessCinder)."""
     from cinder.db import api as db_api
     from cinder import objects
-    _installed['runtime'] = runtime
+    if getattr(db_api, '_served_by_cinderlib', False):
+        return
+    db_api._served_by_cinderlib = True
     for name, func in list(vars(db_api).items()):
         if (name.startswith('_') or not inspect.isfunction(func) or
                 func.__module__ != db_api.__name__):
@@ -242,7 +241,7 @@ def install(runtime):
             try:
                 return getattr(_resources(), resource).get_by_id(id)._ovo
             except errors.NotFound:
-                raise getattr(runtime.exception, exc_name)(
+                raise getattr(cinder.exception, exc_name)(
                     **{key: id for key in exc_kw})
         return classmethod(get_by_id)
 

@@ -12,8 +12,6 @@ the service never notices: a deleted RBD clone leaving its parent's clone
 snapshot behind (see _tune_rbd).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import atexit
 import json
@@ -69,7 +67,7 @@ STALE_WATCH_WAIT = 40
 RADOS_TIMEOUT = 30
 
 
-class _RadosWithKeyring(object):
+class _RadosWithKeyring:
     """The rados module, connecting with the backend's rbd_keyring_conf.
 
     librados reads its keyring from ceph.conf (or /etc/ceph); Cinder's driver

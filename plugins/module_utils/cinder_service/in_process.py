@@ -12,8 +12,6 @@ never pays for it.  Privileged calls run in this process as root, and
 through root_helper otherwise (see attach.setup_privsep).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import contextlib
 import gc
@@ -24,6 +22,7 @@ import socket
 import sys
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
+from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import mask_url
 
 # Loggers of the libraries a driver brings; silenced when disable_logs.
 DRIVER_LOGGERS = ('cinder', 'os_brick', 'oslo', 'oslo_concurrency',
@@ -125,7 +124,7 @@ def install_secret_masking():
     _masking.append(masked_record)
 
 
-class Runtime(object):
+class InProcessCinder:
     """Cinder, loaded and prepared once for this process."""
 
     def __init__(self, settings):
@@ -142,7 +141,7 @@ class Runtime(object):
         if bin_dir not in path.split(os.pathsep):
             os.environ['PATH'] = bin_dir + os.pathsep + path
         try:
-            from ansible_collections.openstack.cinderlib.plugins.module_utils import cinder_standins
+            from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins as cinder_standins
             cinder_standins.install()
             from oslo_config import cfg
             from cinder import objects
@@ -177,7 +176,7 @@ class Runtime(object):
             is_admin=True, overwrite=False)
         self._setup_privsep()
         self._start_coordination()
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_db
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_db
         driver_db.install(self)
         self.hostname = settings.cinder_options.get('host') or socket.gethostname()
 
@@ -350,12 +349,3 @@ def _start_on_first_use(coordinator, start):
     coordinator.remove_lock = started(coordinator.remove_lock)
 
 
-def mask_url(url):
-    """A URL without its password, for messages."""
-    if not url or '@' not in url or '://' not in url:
-        return url
-    scheme, rest = url.split('://', 1)
-    creds, host = rest.rsplit('@', 1)
-    if ':' in creds:
-        creds = creds.split(':', 1)[0] + ':***'
-    return '%s://%s@%s' % (scheme, creds, host)

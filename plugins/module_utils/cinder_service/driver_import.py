@@ -12,8 +12,6 @@ while the driver's module was imported are noted, and a set-up failure of a
 driver whose module lacked a library is reported as that missing library.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import builtins
 import importlib

@@ -13,8 +13,6 @@ snapshots made through the core; these checks see the ones it does not
 listed here are trusted as they answer.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 

@@ -27,8 +27,6 @@ checks that every Cinder driver module imports the same with and without
 all this, and that the stand-ins' options match Cinder's.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import builtins
 import functools
@@ -86,7 +84,7 @@ class DBAPIStandIn(StandInModule):
     """cinder.db.api: every DB call goes to driver_db."""
 
     def _resolve(self, name):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_db
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_db
         return driver_db.db_api_function(name)
 
     @staticmethod
@@ -163,7 +161,7 @@ class DeferredModule(types.ModuleType):
     """
 
     def __init__(self, spec, deferral, attributes=None):
-        super(DeferredModule, self).__init__(spec.name)
+        super().__init__(spec.name)
         self.__dict__.update(attributes or {})
         if spec.submodule_search_locations is not None:
             self.__path__ = list(spec.submodule_search_locations)
@@ -178,7 +176,7 @@ class DeferredModule(types.ModuleType):
         return self._deferral.submodule('%s.%s' % (self.__name__, name))
 
 
-class Deferral(object):
+class Deferral:
     """Imports a module while some libraries it imports are DeferredModules.
 
     Meanwhile it is the first meta path finder, so that ``import lib.sub``
@@ -318,7 +316,7 @@ def _import_lazily(name):
 LAZY_PATTERN_MODULES = ('oslo_utils.strutils',)
 
 
-class LazyPattern(object):
+class LazyPattern:
     """A regular expression, compiled the first time it is used."""
 
     __slots__ = ('_args', '_compiled')
