@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Library settings and Backend: one Cinder driver with its configuration."""
+"""Backend: one Cinder driver with its configuration (the library's
+settings and other process-wide state live in library_state)."""
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_calls
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
@@ -28,22 +29,22 @@ class DriverConfiguration:
     own option group, so backends never see each other's values.
     """
 
-    def __init__(self, runtime, group, values):
-        self._runtime = runtime
+    def __init__(self, cinder, group, values):
+        self._cinder = cinder
         self._group = group
         self._values = values
         self._applied = set()
         # Options drivers read by name without registering them (the RBD
         # driver's rbd_keyring_conf): used, though no option type checks them.
         self._read = set()
-        self._conf = runtime.configuration.Configuration(
-            runtime.volume_opts, config_group=group)
-        self._apply(runtime.volume_opts)
+        self._conf = cinder.configuration.Configuration(
+            cinder.volume_opts, config_group=group)
+        self._apply(cinder.volume_opts)
 
     def _apply(self, opts):
         for opt in opts:
             if opt.name in self._values:
-                self._runtime.set_option(opt.name, self._values[opt.name],
+                self._cinder.set_option(opt.name, self._values[opt.name],
                                          group=self._group)
                 self._applied.add(opt.name)
 
@@ -59,12 +60,12 @@ class DriverConfiguration:
     def set_default(self, name, value):
         """Our default for a registered option the user did not set."""
         if name not in self._values:
-            self._runtime.set_option(name, value, group=self._group)
+            self._cinder.set_option(name, value, group=self._group)
             self._applied.add(name)
 
     def clear(self):
         for name in self._applied:
-            self._runtime.conf.clear_override(name, group=self._group)
+            self._cinder.conf.clear_override(name, group=self._group)
 
     def safe_get(self, name):
         value = self._conf.safe_get(name)
@@ -154,20 +155,20 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
         # listed by json even before the lazy volumes list is loaded.
         self._known = {}
         self._pool_names = None
-        rt = library_state.cinder()
-        self._check_group_name(rt)
+        cinder = library_state.cinder()
+        self._check_group_name(cinder)
         values = dict(self.settings().cinder_options)
         values.update(driver_cfg)
         values['volume_backend_name'] = volume_backend_name
         self.driver_timeout = _check_driver_timeout(
             volume_backend_name,
             values.pop('driver_timeout', DEFAULT_DRIVER_TIMEOUT))
-        self.configuration = DriverConfiguration(rt, volume_backend_name,
+        self.configuration = DriverConfiguration(cinder, volume_backend_name,
                                                  values)
         from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import in_process
         try:
             with in_process.collector_paused():
-                self.driver = self._load_driver(rt, driver_path)
+                self.driver = self._load_driver(cinder, driver_path)
         except Exception:
             self.configuration.clear()
             raise
@@ -183,19 +184,19 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
             volume.backend = self
             self._track(volume)
 
-    def _check_group_name(self, rt):
+    def _check_group_name(self, cinder):
         # Each backend's options live in an oslo.config group of its name,
         # which must not be one of Cinder's own groups.
         name = self._name
         groups = library_state.backend_option_groups
         if name not in groups and (
-                name in ('DEFAULT', 'backend_defaults') or name in rt.conf):
+                name in ('DEFAULT', 'backend_defaults') or name in cinder.conf):
             raise errors.InvalidConfiguration(
                 'volume_backend_name %r is the name of a Cinder option group; '
                 'choose another name' % name)
         groups.add(name)
 
-    def _load_driver(self, rt, driver_path):
+    def _load_driver(self, cinder, driver_path):
         from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_import
         from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_tuning
         driver_class = driver_import.import_driver_class(self._name,
@@ -217,14 +218,14 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
                 failure=setup_error('rejected its configuration')):
             driver = driver_class(
                 configuration=self.configuration,
-                host=self.host_for(None, rt),
+                host=self.host_for(None, cinder),
                 cluster_name=None, is_vol_db_empty=is_empty,
                 active_backend_id=None)
         self.driver = driver
         driver_tuning.tune(driver)
 
         def set_up():
-            driver.do_setup(rt.context)
+            driver.do_setup(cinder.context)
             driver.check_for_setup_error()
             driver.init_capabilities()
             driver.set_initialized()
@@ -363,9 +364,9 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
     def __repr__(self):
         return '<Backend %s>' % self._name
 
-    def host_for(self, pool_name, rt=None):
+    def host_for(self, pool_name, cinder=None):
         """Cinder's host@backend#pool string for a pool of this backend."""
-        rt = rt or library_state.cinder()
+        cinder = cinder or library_state.cinder()
         if pool_name is None:
             pool_name = self.pool_names[0] if self.__dict__.get(
                 'driver') else self._name
@@ -373,7 +374,7 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
             raise errors.InvalidInput(
                 'backend %s has no pool %r; its pools are: %s' % (
                     self._name, pool_name, ', '.join(self.pool_names)))
-        return '%s@%s#%s' % (rt.hostname, self._name, pool_name)
+        return '%s@%s#%s' % (cinder.hostname, self._name, pool_name)
 
     def bounded(self, operation, func, *args, **kwargs):
         """``func(*args, **kwargs)``, waiting at most driver_timeout (see

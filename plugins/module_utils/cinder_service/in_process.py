@@ -6,7 +6,7 @@
 cinder-volume prepares a lot before it builds a driver: versioned objects,
 parsed options, locks, privsep, a database.  This module does the same once
 per process, the database being our persistence layer (see driver_db), and
-loads only the part of Cinder drivers use (see cinder_standins).  Nothing
+loads only the part of Cinder drivers use (see standins).  Nothing
 here imports Cinder at module level: a task that only reads persistence
 never pays for it.  Privileged calls run in this process as root, and
 through root_helper otherwise (see attach.setup_privsep).
@@ -141,8 +141,8 @@ class InProcessCinder:
         if bin_dir not in path.split(os.pathsep):
             os.environ['PATH'] = bin_dir + os.pathsep + path
         try:
-            from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins as cinder_standins
-            cinder_standins.install()
+            from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins
+            standins.install()
             from oslo_config import cfg
             from cinder import objects
             objects.register_all()

@@ -29,6 +29,9 @@ _DBAPI_PACKAGES = {
     'pymysql': 'PyMySQL (pip install PyMySQL)',
     'MySQLdb': 'mysqlclient (pip install mysqlclient)',
 }
+# The SQLAlchemy the built-in plugins need (requirements.txt holds the same
+# floor; the modules name it when it is missing).
+SQLALCHEMY_REQUIREMENT = 'SQLAlchemy>=2.0'
 
 
 def _schema(sa):
@@ -604,7 +607,7 @@ def _import_sqlalchemy():
     except ImportError:
         raise errors.MissingDependency(
             "persistence_config: storages 'db' and 'memory_db' need "
-            "SQLAlchemy (pip install 'SQLAlchemy>=1.4')")
+            "SQLAlchemy (pip install '%s')" % SQLALCHEMY_REQUIREMENT)
     return sqlalchemy
 
 

@@ -121,6 +121,37 @@ class NamedResource:
         return self._ovo.name
 
 
+class VolumeChild:
+    """What a snapshot and a connection have of the volume they belong to."""
+
+    @property
+    def volume(self):
+        return self._volume
+
+    @property
+    def backend(self):
+        # The volume's, also once a backend set up later replaced the
+        # placeholder it was loaded with.
+        return self._volume.backend
+
+    def _to_json(self, load_lazy):
+        # A snapshot or a connection, with its volume (and the volume's
+        # lists, which hold records, not objects: no cycles).
+        return serialization.envelope(
+            type(self).__name__, self.backend, record=self._record(),
+            volume=self._volume._body(load_lazy))
+
+    @classmethod
+    def _from_json(cls, data, loading):
+        backend = loading.backend(data['backend'])
+        volume = _KINDS['volume']._from_body(data['volume'], backend, loading)
+        backend._track(volume)
+        resource = cls._from_record(data['record'], volume=volume)
+        loading.add(resource)
+        volume._track_child(resource)
+        return resource
+
+
 class Resource(serialization.Serializable):
     """What volumes, snapshots and connections share."""
 
@@ -401,24 +432,6 @@ class Resource(serialization.Serializable):
             raise
         if update:
             self._update_fields(update, save=False)
-
-    def _to_json(self, load_lazy):
-        # A snapshot or a connection, with its volume (and the volume's
-        # lists, which hold records, not objects: no cycles).
-        return serialization.envelope(
-            type(self).__name__, self.backend, record=self._record(),
-            volume=self._volume._body(load_lazy))
-
-    @classmethod
-    def _from_json(cls, data, loading):
-        backend = loading.backend(data['backend'])
-        volume = _KINDS['volume']._from_body(data['volume'], backend, loading)
-        backend._track(volume)
-        resource = cls._from_record(data['record'], volume=volume)
-        loading.add(resource)
-        volume._track_child(resource)
-        return resource
-
 
     @property
     def _subject(self):

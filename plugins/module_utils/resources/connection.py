@@ -11,7 +11,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import seriali
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import base
 
 
-class Connection(base.Resource):
+class Connection(base.VolumeChild, base.Resource):
     """A volume exported and connected for one host (a Cinder attachment).
 
     ``attach``/``detach`` do only the local step on this host; ``disconnect``
@@ -114,14 +114,6 @@ class Connection(base.Resource):
     @property
     def status(self):
         return self._ovo.attach_status
-
-    @property
-    def volume(self):
-        return self._volume
-
-    @property
-    def backend(self):
-        return self._volume.backend
 
     @property
     def connected(self):

@@ -12,7 +12,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import validat
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import base
 
 
-class Snapshot(base.NamedResource, base.Resource):
+class Snapshot(base.NamedResource, base.VolumeChild, base.Resource):
     """A snapshot of a volume; built by Volume.create_snapshot or
     Volume.manage_snapshot."""
 
@@ -53,16 +53,6 @@ class Snapshot(base.NamedResource, base.Resource):
         return {'id': self.id, 'backend': self.backend.id, 'name': self.name,
                 'status': self.status, 'size': self._ovo.volume_size,
                 'volume_id': self._ovo.volume_id, 'data': self._data()}
-
-    @property
-    def volume(self):
-        return self._volume
-
-    @property
-    def backend(self):
-        # The volume's, also once a backend set up later replaced the
-        # placeholder it was loaded with.
-        return self._volume.backend
 
     def create(self):
         driver = self.backend.driver
