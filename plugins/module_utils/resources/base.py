@@ -164,7 +164,7 @@ class Resource(serialization.Serializable):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _KINDS[cls.KIND] = cls
+        _KINDS.setdefault(cls.KIND, cls)
         cls._live = library_state.live_resources[cls.KIND]
 
     def __init__(self, backend, ovo, error_message=None):

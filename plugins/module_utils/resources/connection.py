@@ -5,8 +5,8 @@
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
-from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
+from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import base
 

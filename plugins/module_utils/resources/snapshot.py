@@ -7,7 +7,6 @@ Volume.manage_snapshot."""
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
-from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import base
 

@@ -19,7 +19,8 @@ import pytest
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins as cinder_standins
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The fake drivers' directory, one up from this one.
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_python(code, timeout=300):
