@@ -90,17 +90,18 @@ path:
   sample: /dev/disk/by-path/ip-192.0.2.5:3260-iscsi-iqn.2010-10.org.openstack:volume-0f7e0a04-lun-0
 '''
 
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
-from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
-from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import AnsibleModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import CollectionModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Result
+
+
+class AttachModule(CollectionModule):
+    unexpected = 'attach failed: %s: %s'
+    missing_library = 'os-brick'
 
 
 def main():
-    module = AnsibleModule(
+    module = AttachModule(
         argument_spec=dict(
             connection=dict(type='dict', required=True),
             state=dict(type='str', default='present',
@@ -111,18 +112,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
+
+    def task():
         changed, path = attach.attachment(
             params['connection'], params['state'], params['root_helper'],
             params['use_multipath'], module.check_mode)
-    except errors.MissingDependency:
-        module.fail_json(msg=missing_required_lib('os-brick'))
-    except errors.CinderlibError as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:
-        module.fail_json(msg='attach failed: %s: %s' % (
-            type(exc).__name__, exc), exception=traceback.format_exc())
-    module.exit_json(changed=changed, path=path)
+        return Result(changed, path=path)
+    module.run(task)
 
 
 if __name__ == '__main__':

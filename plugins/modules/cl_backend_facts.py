@@ -189,7 +189,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    sm.run(converge.backend_facts)
+    sm.run(lambda: converge.backend_facts(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -161,10 +161,9 @@ def main():
         backend_required=False,
         supports_check_mode=True,
     )
-    if sm.params['gather_connector']:
-        sm.run(converge.gather_connector)
-    else:
-        sm.run(converge.connection)
+    task = (converge.gather_connector if sm.params['gather_connector']
+            else converge.connection)
+    sm.run(lambda: task(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -129,7 +129,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    sm.run(converge.snapshot)
+    sm.run(lambda: converge.snapshot(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -259,7 +259,7 @@ def main():
                             ('source_snapshot', 'existing_ref')],
         supports_check_mode=True,
     )
-    sm.run(converge.volume)
+    sm.run(lambda: converge.volume(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -51,11 +51,10 @@ class FakeAnsible(object):
 
 
 def module(tmp_path, coordinator=None, coordination_url=None):
-    sm = storage_module.StorageModule.__new__(storage_module.StorageModule)
-    sm.params = {'coordination_url': coordination_url,
-                 'lock_path': str(tmp_path)}
-    sm.backend_name = 'ceph'
-    sm._held = set()
+    sm = storage_module.StorageModule.without_ansible({
+        'coordination_url': coordination_url, 'lock_path': str(tmp_path),
+        'backend': {'volume_backend_name': 'ceph',
+                    'volume_driver': 'cinder.volume.drivers.rbd.RBDDriver'}})
     sm._coordinator = coordinator
     sm.module = FakeAnsible()
 
