@@ -130,15 +130,19 @@ class StorageModule(CollectionModule):
 
     @classmethod
     def without_ansible(cls, params, check_mode=False,
-                        backend_required=True):
-        """A StorageModule over ``params`` (the shared options, defaults
-        applied) outside an Ansible module, e.g. in tests; nothing to hide
-        secrets from, and ``run`` cannot be used."""
+                        backend_required=True, persistence=None,
+                        backend=None):
+        """A StorageModule over ``params`` (the shared options; defaults
+        apply) outside an Ansible module: nothing to hide secrets from, and
+        ``run`` cannot be used.  ``persistence`` and ``backend``: a plugin
+        and a Backend this process has already set up (the library is set
+        up once per process), used instead of building them."""
         sm = cls.__new__(cls)
         sm.module = None
-        sm.params = dict({key: spec.get('default') for key, spec in
-                          BACKEND_ARGUMENT_SPEC.items()}, **params)
-        sm._configure(sm.params, check_mode, backend_required)
+        sm._configure(dict({key: spec.get('default') for key, spec in
+                            BACKEND_ARGUMENT_SPEC.items()}, **params),
+                      check_mode, backend_required)
+        sm._persistence, sm._backend = persistence, backend
         return sm
 
     def _configure(self, params, check_mode, backend_required):
@@ -425,9 +429,14 @@ class StorageModule(CollectionModule):
         return self._core('Connection', record)
 
     def _core(self, kind, record):
+        """The core's object for a record, as persistence has it now: this
+        process may hold it live from an earlier declaration, and records
+        change without it (labels, other hosts)."""
         _ = self.backend    # loads Cinder and the driver first
         from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-        return getattr(cl, kind).get_by_id(record['id'])
+        resource = getattr(cl, kind).get_by_id(record['id'])
+        resource.refresh()
+        return resource
 
     # Refusals ------------------------------------------------------------
     @staticmethod
