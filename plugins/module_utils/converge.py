@@ -41,6 +41,10 @@ class _Task:
         # It settled what an interrupted run left: a change.
         self.settled = False
 
+    @property
+    def absent(self):
+        return self.decl.get('state') == 'absent'
+
     def exclusive(self, *resources):
         return self.sm.exclusive(*resources, warnings=self.warnings)
 
@@ -131,7 +135,7 @@ def volume(sm, decl):
                       % size)
     key = decl.get('id') or decl.get('name')
     record = sm.find_volume(key)
-    if decl.get('state') == 'absent':
+    if task.absent:
         return _volume_absent(task, _settled(task, record, 'volume',
                                              reconcile=False))
     record = _settled(task, record, 'volume')
@@ -370,13 +374,13 @@ def _hosts(connections):
                      for c in connections)
 
 
-def _declared_volume(task, absent):
+def _declared_volume(task):
     """The settled record of the volume a snapshot or connection names;
     None when it is gone and the declaration is state=absent."""
     sm, decl = task.sm, task.decl
     record = _settled(task, sm.find_volume(decl.get('volume'), 'volume'),
-                      'volume', reconcile=not absent)
-    if record is None and not absent:
+                      'volume', reconcile=not task.absent)
+    if record is None and not task.absent:
         raise Refused('volume %s not found on backend %s; create it first '
                       'with cl_volume' % (decl.get('volume'),
                                           sm.backend_name))
@@ -397,14 +401,13 @@ def _locked_volume(sm, volume_record):
 def snapshot(sm, decl):
     """Converge one cl_snapshot declaration (see the module doc)."""
     task = _Task(sm, decl)
-    absent = decl.get('state') == 'absent'
-    volume_record = _declared_volume(task, absent)
+    volume_record = _declared_volume(task)
     if volume_record is None:
         return task.result(False, snapshot={})
     name = decl.get('name')
     record = _settled(task, sm.find_snapshot(name, volume_record),
-                      'snapshot', reconcile=not absent)
-    if absent:
+                      'snapshot', reconcile=not task.absent)
+    if task.absent:
         return _snapshot_absent(task, volume_record, record)
     if record is not None:
         return _snapshot_update(task, volume_record, record)
@@ -482,11 +485,10 @@ def _snapshot_update(task, volume_record, record):
 def connection(sm, decl):
     """Converge one storage-side cl_connection declaration."""
     task = _Task(sm, decl)
-    absent = decl.get('state') == 'absent'
-    volume_record = _declared_volume(task, absent)
+    volume_record = _declared_volume(task)
     if volume_record is None:
         return task.result(False, connection={})
-    if absent:
+    if task.absent:
         return _connection_absent(task, volume_record)
     connector = decl.get('connector')
     found = _host_connections(sm, volume_record, connector)
