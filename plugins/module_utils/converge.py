@@ -125,6 +125,13 @@ def _removed_meanwhile(what, name):
                    'was changed' % (what, name))
 
 
+def _planned(view):
+    """A view of a planned record: what only the creation will tell (its
+    id, unless declared) is left out rather than shown as null."""
+    return {key: value for key, value in view.items()
+            if not (key == 'id' and value is None)}
+
+
 # Volumes ------------------------------------------------------------------
 def volume(sm, decl):
     """Converge one cl_volume declaration (see the module doc)."""
@@ -159,11 +166,11 @@ def _volume_create(task, key):
         fields['metadata'] = decl['metadata']
     create, sources = _volume_creator(task, fields)
     if task.check_mode:
-        planned = records.volume_view(records.planned_record(
+        planned = _planned(records.volume_view(records.planned_record(
             sm.backend_name, 'available', id=volume_id, name=name,
             size=decl.get('size'), fields={
                 'display_description': decl.get('description'),
-                'metadata': decl.get('metadata') or {}}))
+                'metadata': decl.get('metadata') or {}})))
         return task.result(True, before={}, after=planned, volume=planned)
     locks = [('volume', source) for source in sources]
     if name:
@@ -413,11 +420,11 @@ def snapshot(sm, decl):
         return _snapshot_update(task, volume_record, record)
     _check_usable(volume_record, 'volume')
     if task.check_mode:
-        planned = records.snapshot_view(records.planned_record(
+        planned = _planned(records.snapshot_view(records.planned_record(
             sm.backend_name, 'available', name=name,
             volume_id=volume_record['id'], fields={
                 'display_description': decl.get('description'),
-                'volume_size': volume_record['size']}))
+                'volume_size': volume_record['size']})))
         return task.result(True, before={}, after=planned, snapshot=planned)
     created = None
     with task.exclusive(('volume', volume_record['id'])):
@@ -497,9 +504,9 @@ def connection(sm, decl):
             task, found[0]))
     _check_connectable(sm, volume_record)
     if task.check_mode:
-        planned = records.connection_view(records.planned_record(
+        planned = _planned(records.connection_view(records.planned_record(
             sm.backend_name, 'attached', volume_id=volume_record['id'],
-            fields={'connector': connector}))
+            fields={'connector': connector})))
         return task.result(True, before={}, after=planned,
                            connection=planned)
     with task.exclusive(('volume', volume_record['id'])):

@@ -31,12 +31,14 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 class Result:
     """The outcome of converging one declaration (see the module doc)."""
 
-    def __init__(self, changed, before=None, after=None, warnings=(),
+    def __init__(self, changed, before=None, after=None, warnings=None,
                  settled=False, **values):
         self.changed = bool(changed or settled)
         self.settled = bool(settled)
         self.before, self.after = before, after
-        self.warnings = list(warnings)
+        # The list itself: a result made inside a ``with`` of locks gets
+        # the warnings their release adds.
+        self.warnings = [] if warnings is None else warnings
         self.values = values
 
     @property
