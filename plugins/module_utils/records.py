@@ -5,11 +5,14 @@
 
 A module task that changes nothing answers from these views alone, so it
 never pays for importing Cinder.  The layout read here is the one
-``resources.py`` writes: top-level ``id``/``backend``/``name``/``status``
-plus the Cinder object's fields under ``data['fields']``.
+``resources`` writes: top-level ``id``/``backend``/``name``/``status``
+plus the Cinder object's fields under ``data['fields']``.  Outside the
+core, only this file reads or writes that layout: the views, the accessors
+below them, and the labels (name, description, metadata: fields no driver
+sees), which a task changes without loading Cinder.
 """
 
-
+import copy
 import os
 import socket
 import time
@@ -80,18 +83,65 @@ def connection_view(record, include_secrets=False):
     }
 
 
-def update_volume_record(record, description=None, metadata=None):
-    """Set user-facing fields that no driver sees; True if one changed."""
-    fields = _fields(record)
-    changed = False
-    if description is not None and \
-            fields.get('display_description') != description:
-        fields['display_description'] = description
-        changed = True
-    if metadata is not None and (fields.get('metadata') or {}) != metadata:
-        fields['metadata'] = dict(metadata)
-        changed = True
-    return changed
+# Accessors ------------------------------------------------------------------
+def fields(record):
+    """The Cinder object's fields kept in a record (read-only use)."""
+    return _fields(record)
+
+
+def fresh_record(reader, kind, record_id):
+    """The record of ``kind`` (volume, snapshot, connection) with that id,
+    read again from ``reader`` (a persistence plugin or reader), or None."""
+    found = getattr(reader, 'get_%ss' % kind)(**{kind + '_id': record_id})
+    return found[0] if found else None
+
+
+def error_message(record):
+    return record['data'].get('error_message')
+
+
+def multiattach(volume_record):
+    return bool(_fields(volume_record).get('multiattach'))
+
+
+# Labels: the user-facing fields no driver sees --------------------------------
+# Label -> the Cinder field that holds it ('name' is also the record's own).
+_LABEL_FIELDS = {'name': 'display_name', 'description': 'display_description',
+                 'metadata': 'metadata'}
+
+
+def _label(record, label):
+    if label == 'name':
+        return record.get('name')
+    if label == 'metadata':
+        return _fields(record).get('metadata') or {}
+    return _fields(record).get(_LABEL_FIELDS[label])
+
+
+def label_changes(record, **declared):
+    """The labels (name, description, metadata) the declaration changes:
+    {label: new value}; a label declared None is not declared."""
+    return {label: value for label, value in declared.items()
+            if value is not None and _label(record, label) != value}
+
+
+def relabelled(record, changes):
+    """A copy of ``record`` with ``changes`` (from label_changes) made."""
+    record = copy.deepcopy(record)
+    for label, value in changes.items():
+        if label == 'name':
+            record['name'] = value
+        record['data'].setdefault('fields', {})[_LABEL_FIELDS[label]] = (
+            dict(value) if label == 'metadata' else value)
+    return record
+
+
+def save_labels(persistence, kind, record, changes):
+    """Save ``record`` (volume or snapshot) with ``changes`` made; the
+    saved record."""
+    record = relabelled(record, changes)
+    getattr(persistence, 'set_' + kind)(record)
+    return record
 
 
 def same_host(connection_record, connector):
@@ -232,3 +282,14 @@ def describe_owner(owner, status):
         owner.get('pid'), owner.get('host'), owner.get('operation') or status,
         time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(since))
         if isinstance(since, (int, float)) else 'an unknown time')
+
+
+# Planned records (check mode) ------------------------------------------------
+def planned_record(backend_name, status, fields=None, data=None, **top):
+    """A record as a creation would save it, as far as the declaration
+    tells, so check mode answers with the views real results use.
+    ``top``: the record's own columns (id, name, size, volume_id)."""
+    record = dict({'id': None, 'name': None}, **top)
+    record.update(backend=backend_name, status=status,
+                  data=dict(data or {}, fields=dict(fields or {})))
+    return record

@@ -1,31 +1,34 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the storage-side modules share: options, persistence, the backend.
+"""What the storage-side modules share: options, persistence, the backend,
+the locks.
 
-Reads go to a light SQLite reader when the default database is used, so a
+Reads go to a light SQLite reader when the database is a SQLite file, so a
 task that finds everything as declared never imports SQLAlchemy or Cinder;
 the persistence plugin and the driver are built only when something must
 change.
-"""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
+One StorageModule may serve many declarations at once (converge.volume(sm,
+decl) from several threads): the set-up of the reader, the persistence
+plugin, the backend and the lock service happens once, under a lock; the
+locks a thread holds are its own.  It keeps no state about any one
+declaration.
+"""
 
 import contextlib
 import hashlib
-import importlib.util
-import json
 import os
 import re
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
+import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
-from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import AnsibleModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
+from ansible_collections.openstack.cinderlib.plugins.module_utils import stats_cache
+from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import CollectionModule, require
 from ansible_collections.openstack.cinderlib.plugins.module_utils.host_paths import default_data_dir
-from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader, sqlite_file
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused
 
 BACKEND_ARGUMENT_SPEC = dict(
     backend=dict(type='dict'),
@@ -36,19 +39,6 @@ BACKEND_ARGUMENT_SPEC = dict(
     root_helper=dict(type='str', default='sudo'),
 )
 
-# Python packages by import name, as pip names them.
-PACKAGES = {
-    'cinder': 'cinder>=29,<30', 'os_brick': 'os-brick',
-    'oslo_config': 'oslo.config', 'sqlalchemy': 'SQLAlchemy>=2.0',
-    'tooz': 'tooz',
-}
-
-# Driver option names that hold credentials; their values never reach output.
-_CREDENTIAL_OPTION = re.compile(
-    r'(password|passwd|secret|token|credential|api_?key|private_key)', re.I)
-# user:password@ in a URL.
-_URL_PASSWORD = re.compile(r'^[^:/]+://[^:/@]*:([^@]+)@')
-STATS_KEY = 'cinderlib.stats.%s'
 # How long a task waits for another task's lock on the same resource.
 LOCK_WAIT = 300
 # Locks are taken in this order of kinds (then of keys): never a deadlock.
@@ -89,90 +79,113 @@ def persistence_option_message(option, exc):
     return '%s: %s' % (option, message)
 
 
-def url_password(url):
-    found = _URL_PASSWORD.match(url or '')
-    return found.group(1) if found else None
+def backend_options(backend):
+    """(name, driver options) of the module option ``backend``; refuses,
+    naming the fix, what the core would refuse (Backend checks the same
+    when it is built, but a task that changes nothing never builds it)."""
+    if backend is None:
+        raise Refused('backend is required: a dict with volume_backend_name, '
+                      'volume_driver and the driver\'s options (or set it for '
+                      'all modules with module_defaults for '
+                      'group/openstack.cinderlib.cinderlib)')
+    options = dict(backend)
+    name = options.pop('volume_backend_name', None)
+    if not name or not isinstance(name, str):
+        raise Refused('backend.volume_backend_name is required: a name for '
+                      'this backend, unique among your backends (e.g. ceph '
+                      'or lvm-node1); volumes are looked up under it')
+    if not options.get('volume_driver') or \
+            not isinstance(options['volume_driver'], str):
+        raise Refused('backend.volume_driver is required: the Python path '
+                      'of the Cinder driver class, e.g. '
+                      'cinder.volume.drivers.rbd.RBDDriver')
+    return name, options
 
 
-class StorageModule(object):
-    """An AnsibleModule plus lazy access to persistence and the backend."""
+class StorageModule(CollectionModule):
+    """A module of the collection plus lazy, shared access to persistence,
+    the backend and the locks."""
 
     def __init__(self, argument_spec, backend_required=True, **kwargs):
         spec = dict(BACKEND_ARGUMENT_SPEC)
         spec.update(argument_spec)
         exclusive = list(kwargs.pop('mutually_exclusive', []))
         exclusive.append(('db_url', 'persistence'))
-        self.module = AnsibleModule(argument_spec=spec,
-                                    mutually_exclusive=exclusive, **kwargs)
-        self.params = self.module.params
-        self.check_mode = self.module.check_mode
+        super().__init__(argument_spec=spec, mutually_exclusive=exclusive,
+                         **kwargs)
         self._hide_secrets()
+        try:
+            self._configure(self.params, self.check_mode, backend_required)
+        except Refused as exc:
+            self.module.fail_json(msg=exc.msg, **exc.result)
+
+    @classmethod
+    def without_ansible(cls, params, check_mode=False,
+                        backend_required=True, persistence=None,
+                        backend=None):
+        """A StorageModule over ``params`` (the shared options; defaults
+        apply) outside an Ansible module: nothing to hide secrets from, and
+        ``run`` cannot be used.  ``persistence`` and ``backend``: a plugin
+        and a Backend this process has already set up (the library is set
+        up once per process), used instead of building them."""
+        sm = cls.__new__(cls)
+        sm.module = None
+        sm._configure(dict({key: spec.get('default') for key, spec in
+                            BACKEND_ARGUMENT_SPEC.items()}, **params),
+                      check_mode, backend_required)
+        sm._persistence, sm._backend = persistence, backend
+        return sm
+
+    def _configure(self, params, check_mode, backend_required):
+        self.params = params
+        self.check_mode = check_mode
         self.backend_name = self.driver_options = None
-        if backend_required or self.params['backend'] is not None:
-            self.backend_name, self.driver_options = self._backend_params()
+        if backend_required or params['backend'] is not None:
+            self.backend_name, self.driver_options = backend_options(
+                params['backend'])
         self._reader = None
         self._persistence = None
         self._backend = None
         self._coordinator = None
-        self._held = set()
+        # The one-time set-ups (reader, persistence, backend, lock service)
+        # happen under it, whichever thread asks first.
+        self._setting_up = threading.RLock()
+        self._locks_held = threading.local()
 
     # Input ---------------------------------------------------------------
+    def declaration(self):
+        """The module's own options (all but the shared ones): what the
+        converge functions take as ``decl``."""
+        return {key: value for key, value in self.params.items()
+                if key not in BACKEND_ARGUMENT_SPEC}
+
     def _hide_secrets(self):
         hide = self.module.no_log_values.add
         for key, value in (self.params['backend'] or {}).items():
-            if _CREDENTIAL_OPTION.search(key) and value not in (None, ''):
+            if secrets.is_credential_option(key) and value not in (None, ''):
                 hide(str(value))
         urls = [self.params['db_url'], self.params['coordination_url'],
                 (self.params['persistence'] or {}).get('connection')]
         for url in urls:
-            if isinstance(url, str) and url_password(url):
-                hide(url_password(url))
-
-    def _backend_params(self):
-        if self.params['backend'] is None:
-            self.fail('backend is required: a dict with volume_backend_name, '
-                      'volume_driver and the driver\'s options (or set it for '
-                      'all modules with module_defaults for '
-                      'group/openstack.cinderlib.cinderlib)')
-        options = dict(self.params['backend'])
-        name = options.pop('volume_backend_name', None)
-        if not name or not isinstance(name, str):
-            self.fail('backend.volume_backend_name is required: a name for '
-                      'this backend, unique among your backends (e.g. ceph '
-                      'or lvm-node1); volumes are looked up under it')
-        if not options.get('volume_driver') or \
-                not isinstance(options['volume_driver'], str):
-            self.fail('backend.volume_driver is required: the Python path '
-                      'of the Cinder driver class, e.g. '
-                      'cinder.volume.drivers.rbd.RBDDriver')
-        return name, options
-
-    def require(self, *import_names):
-        """Fail naming the package to install if one is missing."""
-        for name in import_names:
-            if importlib.util.find_spec(name) is None:
-                self.module.fail_json(msg=missing_required_lib(
-                    PACKAGES[name]))
+            if isinstance(url, str) and secrets.url_password(url):
+                hide(secrets.url_password(url))
 
     # Persistence ---------------------------------------------------------
+    def _db_url(self):
+        return self.params['db_url'] or 'sqlite:///%s' % os.path.join(
+            default_data_dir(), 'cinderlib.sqlite')
+
     def _sqlite_path(self):
         """The SQLite file of the configured database, if it is one."""
-        url = self.params['db_url']
         if self.params['persistence']:
             return None
-        if url is None:
-            return os.path.join(default_data_dir(), 'cinderlib.sqlite')
-        if url.startswith('sqlite:///') and url != 'sqlite:///:memory:':
-            return url[len('sqlite:///'):] or None
-        return None
+        return sqlite_file(self._db_url())
 
     def persistence_config(self):
         if self.params['persistence']:
             config = dict(self.params['persistence'])
         else:
-            path = self._sqlite_path()
-            url = 'sqlite:///%s' % path if path else self.params['db_url']
-            config = {'storage': 'db', 'connection': url}
+            config = {'storage': 'db', 'connection': self._db_url()}
         # Names are the modules' key: our plugins refuse a second volume
         # (per backend) or snapshot (per volume) with a name, even from
         # concurrent tasks (errors.DuplicateName).
@@ -185,57 +198,85 @@ class StorageModule(object):
         """Read access to the records; the plugin's own once it is built."""
         if self._persistence is not None:
             return self._persistence
-        if self._reader is None:
-            path = self._sqlite_path()
-            self._reader = (path and SQLiteReader.open(path)) or False
-        return self._reader or self.persistence
+        with self._setting_up:
+            if self._persistence is None and self._reader is None:
+                path = self._sqlite_path()
+                self._reader = (path and SQLiteReader.open(path)) or False
+            if self._persistence is None and self._reader:
+                return self._reader
+        return self.persistence
 
     @property
     def persistence(self):
         """The persistence plugin (builds it, and the database if new)."""
-        if self._persistence is None:
-            if self._reader:
-                self._reader.close()
-            config = self.persistence_config()
-            if config.get('storage') in ('db', 'memory_db'):
-                self.require('sqlalchemy')
-            from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
-            try:
-                self._persistence = persistence.setup(config)
-            except errors.CinderlibError as exc:
-                self.fail(persistence_option_message(
-                    'persistence' if self.params['persistence'] else
-                    'db_url', exc))
+        if self._persistence is not None:
+            return self._persistence
+        with self._setting_up:
+            if self._persistence is None:
+                self._persistence = self._setup_persistence()
         return self._persistence
+
+    def _setup_persistence(self):
+        config = self.persistence_config()
+        if config.get('storage') in ('db', 'memory_db'):
+            require('sqlalchemy')
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
+        try:
+            plugin = persistence.setup(config)
+        except errors.CinderlibError as exc:
+            raise Refused(persistence_option_message(
+                'persistence' if self.params['persistence'] else 'db_url',
+                exc)) from None
+        # Threads still reading through the reader keep their rows; new
+        # reads go to the plugin.  The reader is closed with the process.
+        return plugin
 
     # Backend -------------------------------------------------------------
     @property
     def backend(self):
-        return self.setup_backend()
-
-    def setup_backend(self):
         """The set-up Backend: loads Cinder and the driver on first use."""
-        if self._backend is None:
-            self.require('cinder', 'os_brick', 'oslo_config')
-            from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-            cl.setup(persistence_config={'storage': self.persistence},
-                     file_locks_path=self._lock_path(),
-                     root_helper=self.params['root_helper'],
-                     coordination_url=self.params['coordination_url'],
-                     disable_logs=True)
-            self._backend = cl.Backend(self.backend_name,
-                                       **self.driver_options)
+        if self._backend is not None:
+            return self._backend
+        with self._setting_up:
+            if self._backend is None:
+                self._backend = self._setup_backend()
         return self._backend
+
+    def _setup_backend(self):
+        require('cinder', 'os_brick', 'oslo_config')
+        persistence = self.persistence
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+        cl.setup(persistence_config={'storage': persistence},
+                 file_locks_path=self._lock_path(),
+                 root_helper=self.params['root_helper'],
+                 coordination_url=self.params['coordination_url'],
+                 disable_logs=True)
+        return cl.Backend(self.backend_name, **self.driver_options)
 
     def _lock_path(self):
         lock_path = self.params['lock_path'] or os.path.join(
             default_data_dir(), 'locks')
-        if not os.path.isdir(lock_path):
-            os.makedirs(lock_path, 0o700)
+        os.makedirs(lock_path, 0o700, exist_ok=True)
         return lock_path
 
+    # Locks ---------------------------------------------------------------
+    @property
+    def _held(self):
+        """The locks this thread holds (each thread converges its own
+        declaration)."""
+        held = getattr(self._locks_held, 'value', None)
+        if held is None:
+            held = self._locks_held.value = set()
+        return held
+
+    @_held.setter
+    def _held(self, value):
+        if not hasattr(self, '_locks_held'):
+            self._locks_held = threading.local()
+        self._locks_held.value = value
+
     @contextlib.contextmanager
-    def exclusive(self, *resources):
+    def exclusive(self, *resources, warnings=None):
         """Hold the locks of the resources a task changes.
 
         ``resources`` are (kind, key) pairs: ('volume-name', name) while a
@@ -244,11 +285,13 @@ class StorageModule(object):
         hosts sharing the database take the same locks, so of ten tasks
         declaring one change, one makes it and the others, looking again
         under the lock, find it made.  Locks are taken in one global order
-        (no deadlock) and not again when already held by this task.  Cinder's
-        coordination: file locks in lock_path, or a tooz lock service with
-        coordination_url.
+        (no deadlock) and not again when already held by this thread.
+        Cinder's coordination: file locks in lock_path, or a tooz lock
+        service with coordination_url.  ``warnings``: a list for the
+        warnings of the lock service (the module's otherwise).
         """
-        wanted = sorted(set(resources) - self._held, key=_lock_order)
+        held = self._held
+        wanted = sorted(set(resources) - held, key=_lock_order)
         if not wanted:
             yield
             return
@@ -259,6 +302,8 @@ class StorageModule(object):
                 try:
                     lock = self._get_lock(name)
                     taken = lock.acquire(blocking=LOCK_WAIT)
+                except Refused:
+                    raise
                 except Exception as exc:
                     self.fail(self._lock_service_error(
                         'taking the lock of %s %s' % (kind, key), exc))
@@ -268,7 +313,7 @@ class StorageModule(object):
                               'once it is done' % (kind, key, name,
                                                    LOCK_WAIT))
                 acquired.append(lock)
-                self._held.add((kind, key))
+                held.add((kind, key))
             yield
         finally:
             for lock in reversed(acquired):
@@ -277,64 +322,65 @@ class StorageModule(object):
                 except Exception as exc:
                     # The change is made and recorded; the lock service
                     # expires the lock (tooz's lock_timeout).
-                    self.module.warn(self._lock_service_error(
-                        'releasing lock %s' % lock.name, exc))
-            self._held.difference_update(wanted)
+                    message = self._lock_service_error(
+                        'releasing lock %s' % lock.name, exc)
+                    if warnings is None:
+                        self.module.warn(message)
+                    else:
+                        warnings.append(message)
+            held.difference_update(wanted)
 
     def _get_lock(self, name):
         """A lock of Cinder's coordination, without loading Cinder.
 
         The same tooz backend as the driver's coordinator and the same
         'cinder-' prefix of its lock names; started on first use, so that a
-        task finding, under the lock, its change made by another task exits
+        task finding, under the lock, its change made by another task ends
         without setting the backend up.
         """
         if self._coordinator is None:
-            # Locks come before changes, and every change needs Cinder:
-            # name it first, rather than the lock library Cinder brings.
-            self.require('cinder', 'tooz')
-            from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.in_process import InProcessCinder
-            url = self.params['coordination_url'] or \
-                'file://' + self._lock_path()
-            try:
-                InProcessCinder._check_reachable(url)
-                from tooz import coordination as tooz_coordination
-                coordinator = tooz_coordination.get_coordinator(
-                    url, ('cinderlib-%d' % os.getpid()).encode('ascii'))
-                coordinator.start(start_heart=True)
-            except errors.CinderlibError as exc:
-                self.fail(str(exc))
-            except Exception as exc:
-                self.fail(self._lock_service_error('starting', exc))
-            self._coordinator = coordinator
+            with self._setting_up:
+                if self._coordinator is None:
+                    self._coordinator = self._start_coordinator()
         return self._coordinator.get_lock(('cinder-' + name).encode('ascii'))
 
+    def _start_coordinator(self):
+        # Locks come before changes, and every change needs Cinder: name
+        # it first, rather than the lock library Cinder brings.  (Only
+        # looked for: the locks themselves are tooz's.)
+        require('cinder', 'tooz')
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.in_process import InProcessCinder
+        url = self.params['coordination_url'] or \
+            'file://' + self._lock_path()
+        try:
+            InProcessCinder._check_reachable(url)
+            from tooz import coordination as tooz_coordination
+            coordinator = tooz_coordination.get_coordinator(
+                url, ('cinderlib-%d' % os.getpid()).encode('ascii'))
+            coordinator.start(start_heart=True)
+        except errors.CinderlibError as exc:
+            self.fail(str(exc))
+        except Exception as exc:
+            self.fail(self._lock_service_error('starting', exc))
+        return coordinator
+
     def _lock_service_error(self, doing, exc):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import mask_url
         url = self.params['coordination_url'] or \
             'file://' + (self.params['lock_path'] or 'lock_path')
         return ('coordination: the lock service %s failed %s (%s: %s); '
                 'nothing was changed: check that it runs and answers, or '
                 'fix coordination_url' % (
-                    mask_url(url), doing, type(exc).__name__,
+                    secrets.mask_url(url), doing, type(exc).__name__,
                     str(exc).strip().splitlines()[0] if str(exc).strip()
                     else 'no message'))
 
+    # Stats ---------------------------------------------------------------
     def cached_stats(self):
         """Stats saved by the last refresh, with their time, or None."""
-        found = self.records.get_key_values(STATS_KEY % self.backend_name)
-        return json.loads(found[0].value) if found else None
+        return stats_cache.cached(self.records, self.backend_name)
 
     def refresh_stats(self):
-        from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-        from ansible_collections.openstack.cinderlib.plugins.module_utils.serialization import jsonable
-        import datetime
-        cached = {'stats': jsonable(self.backend.stats(refresh=True)),
-                  'updated_at': datetime.datetime.now(
-                      datetime.timezone.utc).isoformat()}
-        self.persistence.set_key_value(cl.KeyValue(
-            STATS_KEY % self.backend_name, json.dumps(cached)))
-        return cached
+        return stats_cache.refresh(self.backend, self.persistence)
 
     # Lookups -------------------------------------------------------------
     def find_volume(self, name_or_id, what='volume'):
@@ -364,27 +410,26 @@ class StorageModule(object):
 
     def volume(self, record):
         """The core Volume object for a record (sets the backend up)."""
-        self.setup_backend()
+        return self._core('Volume', record)
+
+    def snapshot(self, record):
+        return self._core('Snapshot', record)
+
+    def connection(self, record):
+        return self._core('Connection', record)
+
+    def _core(self, kind, record):
+        """The core's object for a record, as persistence has it now: this
+        process may hold it live from an earlier declaration, and records
+        change without it (labels, other hosts)."""
+        _ = self.backend    # loads Cinder and the driver first
         from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-        return cl.Volume.get_by_id(record['id'])
+        resource = getattr(cl, kind).get_by_id(record['id'])
+        resource.refresh()
+        return resource
 
-    # Output --------------------------------------------------------------
-    def fail(self, msg, **result):
-        self.module.fail_json(msg=msg, **result)
-
-    def exit(self, changed, before=None, after=None, **result):
-        # Or it settled what an interrupted run left (converge._settled).
-        changed = changed or getattr(self, 'settled', False)
-        if self.module._diff and (before is not None or after is not None):
-            result['diff'] = {'before': before or {}, 'after': after or {}}
-        self.module.exit_json(changed=changed, **result)
-
-    def run(self, task):
-        """Run ``task(self)``; errors become failures without tracebacks."""
-        try:
-            task(self)
-        except errors.CinderlibError as exc:
-            self.fail(str(exc))
-        except Exception as exc:
-            self.fail('unexpected %s: %s' % (type(exc).__name__, exc),
-                      exception=traceback.format_exc())
+    # Refusals ------------------------------------------------------------
+    @staticmethod
+    def fail(msg, **result):
+        """Refuse the declaration (run() turns it into fail_json)."""
+        raise Refused(msg, **result)

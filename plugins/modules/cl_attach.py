@@ -3,9 +3,6 @@
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: cl_attach
 short_description: Attach a connected volume on the node that uses it
@@ -90,17 +87,18 @@ path:
   sample: /dev/disk/by-path/ip-192.0.2.5:3260-iscsi-iqn.2010-10.org.openstack:volume-0f7e0a04-lun-0
 '''
 
-import traceback
-
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
-from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
-from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import AnsibleModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import CollectionModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Result
+
+
+class AttachModule(CollectionModule):
+    unexpected = 'attach failed: %s: %s'
+    missing_library = 'os-brick'
 
 
 def main():
-    module = AnsibleModule(
+    module = AttachModule(
         argument_spec=dict(
             connection=dict(type='dict', required=True),
             state=dict(type='str', default='present',
@@ -111,18 +109,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
+
+    def task():
         changed, path = attach.attachment(
             params['connection'], params['state'], params['root_helper'],
             params['use_multipath'], module.check_mode)
-    except errors.MissingDependency:
-        module.fail_json(msg=missing_required_lib('os-brick'))
-    except errors.CinderlibError as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:
-        module.fail_json(msg='attach failed: %s: %s' % (
-            type(exc).__name__, exc), exception=traceback.format_exc())
-    module.exit_json(changed=changed, path=path)
+        return Result(changed, path=path)
+    module.run(task)
 
 
 if __name__ == '__main__':

@@ -3,9 +3,6 @@
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: cl_backend_facts
 short_description: Facts about a storage backend driven by a Cinder driver
@@ -189,7 +186,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    sm.run(converge.backend_facts)
+    sm.run(lambda: converge.backend_facts(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -3,9 +3,6 @@
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: cl_connection
 short_description: Export a volume to a host, or gather a host's connector
@@ -161,10 +158,9 @@ def main():
         backend_required=False,
         supports_check_mode=True,
     )
-    if sm.params['gather_connector']:
-        sm.run(converge.gather_connector)
-    else:
-        sm.run(converge.connection)
+    task = (converge.gather_connector if sm.params['gather_connector']
+            else converge.connection)
+    sm.run(lambda: task(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -3,9 +3,6 @@
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: cl_snapshot
 short_description: Create, manage and delete volume snapshots with a Cinder driver
@@ -129,7 +126,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    sm.run(converge.snapshot)
+    sm.run(lambda: converge.snapshot(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

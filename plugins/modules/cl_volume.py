@@ -3,9 +3,6 @@
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: cl_volume
 short_description: Create, grow, clone, manage and delete volumes with a Cinder driver
@@ -259,7 +256,7 @@ def main():
                             ('source_snapshot', 'existing_ref')],
         supports_check_mode=True,
     )
-    sm.run(converge.volume)
+    sm.run(lambda: converge.volume(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

@@ -147,9 +147,9 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         # existing SQLite file with the current schema is read with the
         # standard library until the first write.
         self._reader = None
-        path = _sqlite_file(connection)
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader, sqlite_file
+        path = sqlite_file(connection)
         if path and not engine_options and os.path.exists(path):
-            from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
             self._reader = SQLiteReader.open(path)
             if self._reader is not None and self._reader.empty:
                 # Being created by another process: wait for its schema.
@@ -572,15 +572,6 @@ def _file_in_path(directory):
             return None
         path = parent
     return None if not path or os.path.isdir(path) else path
-
-
-def _sqlite_file(connection):
-    """The file of a plain sqlite:/// URL, else None."""
-    prefix = 'sqlite:///'
-    if not isinstance(connection, str) or not connection.startswith(prefix):
-        return None
-    path = connection[len(prefix):].partition('?')[0]
-    return path if path and path != ':memory:' else None
 
 
 def record_from_columns(columns):

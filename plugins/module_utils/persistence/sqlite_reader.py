@@ -11,15 +11,28 @@ version, a damaged file) makes ``open`` return None and the caller falls
 back to the real plugin.
 """
 
-
 import os
 import sqlite3
+import urllib.parse
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import dbms
 
 _TABLES = {'volumes': 'cl_volumes', 'snapshots': 'cl_snapshots',
            'connections': 'cl_connections'}
+
+
+def sqlite_file(url):
+    """The file a SQLite URL (``sqlite:///<path>[?<options>]``) names, or
+    None: not SQLite, in memory, or a URI filename (``uri=true``: SQLite
+    parses the name itself), which only the real plugin opens."""
+    prefix = 'sqlite:///'
+    if not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    path, _sep, query = url[len(prefix):].partition('?')
+    if 'uri' in urllib.parse.parse_qs(query):
+        return None
+    return path if path and path != ':memory:' else None
 
 
 class SQLiteReader(dbms.RecordReads):

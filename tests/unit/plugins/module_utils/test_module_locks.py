@@ -4,9 +4,6 @@
 names, order, re-entry, and failures of the lock service.  Real concurrency
 (ten Ansible hosts) is tested in tests/multihost."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import storage_module
@@ -16,7 +13,7 @@ class Failed(BaseException):
     """What fail_json raises (SystemExit): not an Exception."""
 
 
-class FakeLock(object):
+class FakeLock:
     def __init__(self, log, name, acquire=True, release_error=None):
         self.log, self.name = log, name
         self._acquire, self._release_error = acquire, release_error
@@ -33,7 +30,7 @@ class FakeLock(object):
         self.log.append(('release', self.name))
 
 
-class FakeCoordinator(object):
+class FakeCoordinator:
     def __init__(self, **lock_options):
         self.log = []
         self.lock_options = lock_options
@@ -42,7 +39,7 @@ class FakeCoordinator(object):
         return FakeLock(self.log, name.decode(), **self.lock_options)
 
 
-class FakeAnsible(object):
+class FakeAnsible:
     def __init__(self):
         self.warnings = []
 
@@ -51,11 +48,10 @@ class FakeAnsible(object):
 
 
 def module(tmp_path, coordinator=None, coordination_url=None):
-    sm = storage_module.StorageModule.__new__(storage_module.StorageModule)
-    sm.params = {'coordination_url': coordination_url,
-                 'lock_path': str(tmp_path)}
-    sm.backend_name = 'ceph'
-    sm._held = set()
+    sm = storage_module.StorageModule.without_ansible({
+        'coordination_url': coordination_url, 'lock_path': str(tmp_path),
+        'backend': {'volume_backend_name': 'ceph',
+                    'volume_driver': 'cinder.volume.drivers.rbd.RBDDriver'}})
     sm._coordinator = coordinator
     sm.module = FakeAnsible()
 

@@ -18,17 +18,24 @@ def test_mask_url():
 
 @pytest.mark.parametrize('url, password', [
     ('postgresql+psycopg://user:pw@db/cl', 'pw'),
+    ('mysql+pymysql://user:p%40ss@db:3306/cl', 'p%40ss'),
     ('redis://:secret@127.0.0.1:6379', 'secret'),
     ('postgresql://user@db/cl', None),
+    ('sqlite:////var/lib/cinderlib/cinderlib.sqlite', None),
     (None, None),
 ])
 def test_url_password(url, password):
     assert secrets.url_password(url) == password
 
 
-def test_credential_options():
-    assert secrets.is_credential_option('san_password')
-    assert not secrets.is_credential_option('rbd_keyring_conf')
+@pytest.mark.parametrize('option, hidden', [
+    ('san_password', True), ('rbd_secret_uuid', True), ('api_token', True),
+    ('netapp_private_key', True), ('vendor_api_key', True),
+    ('volume_group', False), ('rbd_keyring_conf', False),
+    ('san_login', False),
+])
+def test_credential_options(option, hidden):
+    assert secrets.is_credential_option(option) is hidden
 
 
 def test_masked_conn_info_is_a_copy():

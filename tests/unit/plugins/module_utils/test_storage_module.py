@@ -2,13 +2,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where the modules keep their database, and which values they hide."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import host_paths
 from ansible_collections.openstack.cinderlib.plugins.module_utils import storage_module
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused
 
 
 @pytest.mark.parametrize('euid, env, expected', [
@@ -24,23 +22,35 @@ def test_default_data_dir(monkeypatch, euid, env, expected):
     assert host_paths.default_data_dir() == expected
 
 
-@pytest.mark.parametrize('url, password', [
-    ('postgresql+psycopg://user:pw@db/cl', 'pw'),
-    ('mysql+pymysql://user:p%40ss@db:3306/cl', 'p%40ss'),
-    ('redis://:secret@127.0.0.1:6379', 'secret'),
-    ('postgresql://user@db/cl', None),
-    ('sqlite:////var/lib/cinderlib/cinderlib.sqlite', None),
-    (None, None),
-])
-def test_url_password(url, password):
-    assert storage_module.url_password(url) == password
+def spec(**params):
+    return storage_module.StorageModule.without_ansible(dict({
+        'backend': {'volume_backend_name': 'b',
+                    'volume_driver': 'fake_driver.FakeDriver'}}, **params))
 
 
-@pytest.mark.parametrize('option, hidden', [
-    ('san_password', True), ('rbd_secret_uuid', True), ('api_token', True),
-    ('netapp_private_key', True), ('vendor_api_key', True),
-    ('volume_group', False), ('rbd_keyring_conf', False),
-    ('san_login', False),
+@pytest.mark.parametrize('db_url, path', [
+    ('sqlite:////tmp/x/cl.sqlite', '/tmp/x/cl.sqlite'),
+    ('sqlite:////tmp/x/cl.sqlite?timeout=5', '/tmp/x/cl.sqlite'),
+    ('sqlite:///:memory:', None),
+    ('sqlite:///file:/tmp/x.db?mode=ro&uri=true', None),
+    ('postgresql://u@db/cl', None),
 ])
-def test_credential_options(option, hidden):
-    assert bool(storage_module._CREDENTIAL_OPTION.search(option)) is hidden
+def test_the_sqlite_file_of_db_url(db_url, path):
+    sm = spec(db_url=db_url)
+    assert sm._sqlite_path() == path
+    # The plugin gets the URL as given, options and all.
+    assert sm.persistence_config()['connection'] == db_url
+
+
+def test_no_sqlite_fast_path_for_a_persistence_plugin():
+    assert spec(persistence={'storage': 'memory'})._sqlite_path() is None
+
+
+@pytest.mark.parametrize('backend, message', [
+    (None, 'backend is required'),
+    ({'volume_driver': 'x'}, 'backend.volume_backend_name is required'),
+    ({'volume_backend_name': 'b'}, 'backend.volume_driver is required'),
+])
+def test_backend_option_refusals(backend, message):
+    with pytest.raises(Refused, match=message):
+        storage_module.backend_options(backend)

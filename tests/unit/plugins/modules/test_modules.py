@@ -7,9 +7,6 @@ Each run is traced with ``-X importtime``, so the tests see which tasks
 loaded Cinder or SQLAlchemy: a task that changes nothing must load neither.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 import os
 import sqlite3
