@@ -71,7 +71,7 @@ cleanup() {
     exit $status
 }
 trap cleanup EXIT
-use_ceph_lab --own-trap
+start_ceph_lab
 # createdb makes the database in PostgreSQL and MariaDB alike.
 if ! answers 5432 || ! answers 3306; then
     started_db=1

@@ -82,7 +82,7 @@ fi
 if { wants functional || wants integration || wants multihost || wants docs; } &&
         [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
-    use_ceph_lab --own-trap
+    start_ceph_lab
 fi
 
 if wants unit; then
