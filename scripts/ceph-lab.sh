@@ -68,11 +68,9 @@ MGR_DISABLED_MODULES="alerts cephadm dashboard diskprediction_local influx insig
 unset CEPH_ARGS
 export CEPH_CONF=$CONF
 
-log() { printf 'ceph-lab: %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+LOG_PREFIX='ceph-lab: '
+# shellcheck source=scripts/lib/common.sh
+. "$SCRIPT_DIR/lib/common.sh"
 
 usage() {
     sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
@@ -126,13 +124,7 @@ lab_pid() {
     printf '%s\n' "$pid"
 }
 
-# True while process $1 exists and is not a zombie.
-pid_alive() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat:0:1} != Z ]]
-}
+lab_running() { lab_pid "$1" >/dev/null; }
 
 all_daemons_running() {
     local d
@@ -188,26 +180,10 @@ sys.exit(1 if why else 0)
 ' <<<"$js"
 }
 
-# wait_pids TEST TENTHS PID...: wait up to TENTHS/10 s until TEST fails for
-# every PID; leave the PIDs for which it still holds in WAITED.
-WAITED=()
-wait_pids() {
-    local test=$1 tenths=$2 i pid
-    shift 2
-    WAITED=("$@")
-    for ((i = 0; i <= tenths; i++)); do
-        local left=()
-        for pid in "${WAITED[@]}"; do
-            "$test" "$pid" && left+=("$pid")
-        done
-        WAITED=("${left[@]}")
-        ((${#WAITED[@]})) || return 0
-        ((i < tenths)) && sleep 0.1
-    done
-    return 1
+none_exist() {
+    local pid
+    for pid in "$@"; do [[ ! -e /proc/$pid ]] || return 1; done
 }
-
-pid_exists() { [[ -e /proc/$1 ]]; }
 
 # Stop every daemon this lab recorded. The OSD keeps its data in RAM and the
 # lab is wiped right after, so it gets SIGKILL (a clean memstore shutdown would
@@ -224,16 +200,12 @@ stop_daemons() {
         pids+=("$pid")
     done
     ((${#pids[@]})) || return 0
-    if ! wait_pids pid_alive 100 "${pids[@]}"; then
-        log "still running after 10 s, sending SIGKILL to ${WAITED[*]}"
-        kill -s KILL "${WAITED[@]}" 2>/dev/null || true
-        wait_pids pid_alive 50 "${WAITED[@]}" || die "could not stop pids ${WAITED[*]}"
-    fi
+    reap 10 "${pids[@]}" || die "could not stop pids ${pids[*]}"
     # The daemons were orphaned when they daemonized, so their parent is
     # pid 1 (or a subreaper); give it a moment to reap them so that they are
     # gone from the process table, not just dead.
-    wait_pids pid_exists 50 "${pids[@]}" ||
-        log "pids ${WAITED[*]} are dead but not yet reaped by their parent (zombies)"
+    wait_until -i 0.1 5 none_exist "${pids[@]}" ||
+        log "pids ${pids[*]} are dead but not yet reaped by their parent (zombies)"
 }
 
 # Remove the lab dir, but only if it is empty or was made by this script.
@@ -352,19 +324,9 @@ start_daemon() {
     local out=$LOG_DIR/ceph-$name.out
     # The daemon must not inherit any of our fds beyond 0-2: the lock fd would
     # keep the lab locked forever, and a caller's pipe would never see EOF.
-    (
-        for fd in /proc/"$BASHPID"/fd/*; do
-            fd=${fd##*/}
-            if ((fd > 2)); then eval "exec $fd>&-"; fi
-        done
-        exec "$@" -c "$CONF" </dev/null >"$out" 2>&1
-    ) || fail "$name failed to start: $*"
-    local i
-    for ((i = 0; i < 50; i++)); do
-        lab_pid "$name" >/dev/null && return 0
-        sleep 0.1
-    done
-    fail "$name did not record a live pid in $(pid_file "$name")"
+    run_closed "$@" -c "$CONF" >"$out" 2>&1 || fail "$name failed to start: $*"
+    wait_until -i 0.1 5 lab_running "$name" ||
+        fail "$name did not record a live pid in $(pid_file "$name")"
 }
 
 create_cluster() {
@@ -454,41 +416,37 @@ create_cluster() {
     chmod 0600 "$USER_KEYRING" "$ADMIN_KEYRING"
 
     # Wait for HEALTH_OK, an active mgr and clean PGs.
-    local deadline state
-    deadline=$(($(date +%s) + START_TIMEOUT))
-    until state=$(cluster_state); do
-        (($(date +%s) < deadline)) || fail "not ready after ${START_TIMEOUT} s: $state"
-        all_daemons_running || fail "a daemon died ($state)"
-        sleep 0.2
-    done
+    wait_until -i 0.2 "$START_TIMEOUT" cluster_ready_or_dead ||
+        fail "not ready after ${START_TIMEOUT} s: $CLUSTER_STATE"
     log "HEALTH_OK after $(elapsed "$t0") s (lab dir $LAB)"
+}
+
+# cluster_ready: cluster_state, kept in CLUSTER_STATE; with _or_dead, fail
+# (not wait) once a daemon died.
+CLUSTER_STATE=
+cluster_ready() { CLUSTER_STATE=$(cluster_state); }
+cluster_ready_or_dead() {
+    cluster_ready && return 0
+    all_daemons_running || fail "a daemon died ($CLUSTER_STATE)"
+    return 1
 }
 
 # --- commands -----------------------------------------------------------------
 
-lock() {
-    # Serialize start/stop of labs (they share the mon ports anyway).
-    if command -v flock >/dev/null; then
-        exec 9<"${BASH_SOURCE[0]}"
-        flock -w 300 9 || die "another ceph-lab.sh start/stop has held the lock for 300 s"
-    fi
-}
+# Serialize start/stop of labs (they share the mon ports anyway).
+lock() { take_lock "${BASH_SOURCE[0]}" 300; }
 
 cmd_start() {
     lock
     if all_daemons_running; then
         # Running: give a busy cluster a little time to settle before
         # deciding it is broken and recreating it.
-        local i state
-        for ((i = 0; i < 30; i++)); do
-            if state=$(cluster_state); then
-                log "already running and healthy"
-                print_env
-                return 0
-            fi
-            sleep 0.5
-        done
-        log "running but not healthy ($state); recreating"
+        if wait_until 15 cluster_ready; then
+            log "already running and healthy"
+            print_env
+            return 0
+        fi
+        log "running but not healthy ($CLUSTER_STATE); recreating"
     fi
     ensure_packages
     stop_daemons

@@ -15,6 +15,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/lib/ceph-lab-env.sh
+. scripts/lib/ceph-lab-env.sh
 
 mode=${1:-generate}
 case $mode in
@@ -59,25 +61,17 @@ check_modules
 [ "$mode" = --check ] && exit 0
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-started_ceph=0
 started_db=0
 cleanup() {
     status=$?
-    if [ "$started_ceph" = 1 ]; then
-        bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true
-    fi
+    release_ceph_lab
     if [ "$started_db" = 1 ]; then
         bash scripts/services.sh stop >/dev/null 2>&1 || true
     fi
     exit $status
 }
 trap cleanup EXIT
-if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
-    bash scripts/ceph-lab.sh start >/dev/null
-    started_ceph=1
-fi
-eval "$(bash scripts/ceph-lab.sh env)"
-export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+start_ceph_lab
 # createdb makes the database in PostgreSQL and MariaDB alike.
 if ! answers 5432 || ! answers 3306; then
     started_db=1

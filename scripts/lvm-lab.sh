@@ -71,10 +71,9 @@ OVERLAY=$LAB/root.qcow2
 DATA_DISK=$LAB/data.img
 CONSOLE_LOG=$LAB/console.log
 
-log() { printf 'lvm-lab: %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+LOG_PREFIX='lvm-lab: '
+# shellcheck source=scripts/lib/common.sh
+. "$SCRIPT_DIR/lib/common.sh"
 
 usage() {
     sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -293,8 +292,7 @@ build() {
         return
     fi
     mkdir -p "$CACHE"
-    exec 9>"$CACHE/build.lock"
-    flock 9
+    take_lock "$CACHE/build.lock"
     local t0 base wheels
     t0=$(now)
     base=$CACHE/base-$(base_key).tar.zst
@@ -381,13 +379,19 @@ start() {
     print_env
 }
 
+# ssh_up: the guest answers SSH; die once qemu is gone.
+ssh_up() {
+    guest_ssh true 2>/dev/null && return 0
+    qemu_pid >/dev/null || die "qemu exited while booting; see $CONSOLE_LOG"
+    return 1
+}
+
 wait_for_ssh() {
-    local deadline=$((SECONDS + BOOT_TIMEOUT))
-    until guest_ssh true 2>/dev/null; do
-        qemu_pid >/dev/null || die "qemu exited while booting; see $CONSOLE_LOG"
-        ((SECONDS < deadline)) || die "no SSH after $BOOT_TIMEOUT s; see $CONSOLE_LOG"
-        sleep 2
-    done
+    wait_until -i 2 "$BOOT_TIMEOUT" ssh_up || die "no SSH after $BOOT_TIMEOUT s; see $CONSOLE_LOG"
+}
+
+boot_id_is_not() {
+    [[ $(guest_ssh cat /proc/sys/kernel/random/boot_id 2>/dev/null) != "$1" ]]
 }
 
 reboot_guest() {
@@ -397,11 +401,8 @@ reboot_guest() {
     t=$(now)
     guest_ssh systemctl reboot || true
     # Until the old system is gone, SSH may still answer from it.
-    local deadline=$((SECONDS + BOOT_TIMEOUT))
-    while [[ $(guest_ssh cat /proc/sys/kernel/random/boot_id 2>/dev/null) = "$boot_id" ]]; do
-        ((SECONDS < deadline)) || die "still not rebooted after $BOOT_TIMEOUT s; see $CONSOLE_LOG"
-        sleep 2
-    done
+    wait_until -i 2 "$BOOT_TIMEOUT" boot_id_is_not "$boot_id" ||
+        die "still not rebooted after $BOOT_TIMEOUT s; see $CONSOLE_LOG"
     wait_for_ssh
     log "guest rebooted to SSH in $(elapsed "$t") s"
 }
@@ -409,12 +410,7 @@ reboot_guest() {
 stop() {
     local pid
     if pid=$(qemu_pid); then
-        kill "$pid"
-        for _ in $(seq 50); do
-            [[ -e /proc/$pid ]] || break
-            sleep 0.1
-        done
-        [[ -e /proc/$pid ]] && kill -9 "$pid"
+        kill_wait 5 "$pid" || die "qemu $pid did not exit"
         log "stopped qemu $pid"
     else
         log "not running"

@@ -35,8 +35,9 @@ REDIS_PORT=${CL_NETNS_REDIS_PORT:-6399}
 PG_BIN=${CL_NETNS_PG_BIN:-/usr/lib/postgresql/15/bin}
 NAMESPACES=(clmh-c1 clmh-c2)
 
-log() { echo "[netns-lab] $*" >&2; }
-die() { echo "[netns-lab] ERROR: $*" >&2; exit 1; }
+LOG_PREFIX='[netns-lab] '
+# shellcheck source=scripts/lib/common.sh
+. "$repo/scripts/lib/common.sh"
 
 print_env() {
     cat <<EOF
@@ -54,7 +55,7 @@ EOF
 live_pid() {
     local pid
     pid=$(cat "$1" 2>/dev/null) || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+    [ -n "$pid" ] && pid_alive "$pid" && echo "$pid"
 }
 
 links() {
@@ -96,13 +97,13 @@ start_redis() {
     redis-server --bind "$SRV" --port "$REDIS_PORT" --save '' \
         --appendonly no --protected-mode no --dir "$STATE" --daemonize yes \
         --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
-    local i
-    for i in $(seq 50); do
-        [ -s "$STATE/redis.pid" ] && timeout 1 bash -c \
-            "exec 3<>/dev/tcp/$SRV/$REDIS_PORT" 2>/dev/null && return 0
-        sleep 0.2
-    done
-    die "redis-server did not answer on $SRV:$REDIS_PORT"
+    wait_until -i 0.2 10 redis_answers ||
+        die "redis-server did not answer on $SRV:$REDIS_PORT"
+}
+
+redis_answers() {
+    [ -s "$STATE/redis.pid" ] && timeout 1 bash -c \
+        "exec 3<>/dev/tcp/$SRV/$REDIS_PORT" 2>/dev/null
 }
 
 # Partly made and failing: undo it all.

@@ -40,7 +40,9 @@ build=$repo/.build
 tree=$build/ansible-test/ansible_collections/openstack/cinderlib
 lint_venv=$build/lint-venv
 
-log() { echo "[sanity] $*" >&2; }
+LOG_PREFIX='[sanity] '
+# shellcheck source=scripts/lib/common.sh
+. "$repo/scripts/lib/common.sh"
 # This machine's pip.conf names mirror directories that may not exist: drop
 # pip's warnings about them, and the progress of installs.
 drop_pip_noise() {

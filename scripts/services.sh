@@ -44,8 +44,9 @@ MARK="cinderlib-tests (scripts/services.sh)"
 
 APT_UPDATED=0
 
-log() { echo "[services] $*" >&2; }
-die() { echo "[services] ERROR: $*" >&2; exit 1; }
+LOG_PREFIX='[services] '
+# shellcheck source=scripts/lib/common.sh
+. "$SCRIPT_DIR/lib/common.sh"
 
 usage() {
     sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
@@ -75,17 +76,6 @@ ensure_tool() {
     command -v "$1" >/dev/null 2>&1 || apt_install "$2"
 }
 
-# wait_until SECONDS COMMAND...: retry COMMAND until it succeeds or time is up.
-wait_until() {
-    local deadline=$((SECONDS + $1))
-    shift
-    while :; do
-        "$@" && return 0
-        [ "$SECONDS" -ge "$deadline" ] && return 1
-        sleep 0.5
-    done
-}
-
 # Process start time (clock ticks since boot): with the pid it identifies a
 # process, so a recycled pid is never mistaken for ours.
 proc_start() {
@@ -112,50 +102,6 @@ pids_new() {
     done
 }
 
-# pid_alive PID: running (a zombie left for a non-reaping PID 1 counts as gone).
-pid_alive() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [ "${stat%% *}" != Z ]
-}
-
-none_alive() {
-    local p
-    for p in "$@"; do pid_alive "$p" && return 1; done
-    return 0
-}
-
-# kill_wait SECONDS PID...: SIGTERM, wait, SIGKILL as a last resort.
-kill_wait() {
-    local secs=$1 p
-    shift
-    [ $# -gt 0 ] || return 0
-    kill -TERM "$@" 2>/dev/null || true
-    wait_until "$secs" none_alive "$@" && return 0
-    for p in "$@"; do
-        if pid_alive "$p"; then
-            log "pid $p did not exit after SIGTERM; sending SIGKILL"
-            kill -KILL "$p" 2>/dev/null || true
-        fi
-    done
-    wait_until 5 none_alive "$@"
-}
-
-# run_closed COMMAND...: run COMMAND with stdin from /dev/null, stdout sent to
-# stderr and every other inherited descriptor closed, so a daemon it leaves
-# behind holds neither our lock (fd 9) nor a caller's pipe (no hang in "$(...)").
-run_closed() {
-    (
-        exec </dev/null >&2
-        for fd in /proc/"$BASHPID"/fd/*; do
-            fd=${fd##*/}
-            if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-        done
-        exec "$@"
-    )
-}
-
 state_dir() {
     mkdir -p "$STATE"
 }
@@ -164,8 +110,7 @@ state_dir() {
 # goes through run_closed, so no daemon inherits (and holds) this lock.
 lock() {
     state_dir
-    exec 9>"$STATE/lock"
-    flock -w 600 9 || die "could not lock $STATE/lock"
+    take_lock "$STATE/lock" 600
 }
 
 # record NAME KEY=VALUE...: remember that this script started something.

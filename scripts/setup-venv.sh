@@ -12,7 +12,9 @@ venv=${1:-${CL_VENV:-$repo/.venv}}
 python=${CL_PYTHON:-python3.11}
 dist_packages=/usr/lib/python3/dist-packages
 
-log() { echo "[setup-venv] $*" >&2; }
+LOG_PREFIX='[setup-venv] '
+# shellcheck source=scripts/lib/common.sh
+. "$repo/scripts/lib/common.sh"
 
 # debian_install PACKAGE...: apt-get install them, waiting for another
 # apt/dpkg run (a second checkout's set-up, ceph-lab.sh) instead of failing.

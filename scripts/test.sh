@@ -37,12 +37,11 @@ stage() {
     echo "== $1 (+$((SECONDS - stage_start)) s)"
 }
 
-started_ceph=0
+# shellcheck source=scripts/lib/ceph-lab-env.sh
+. scripts/lib/ceph-lab-env.sh
 cleanup() {
     status=$?
-    if [ "$started_ceph" = 1 ]; then
-        bash scripts/ceph-lab.sh stop >/dev/null 2>&1 || true
-    fi
+    release_ceph_lab
     bash scripts/services.sh stop >/dev/null 2>&1 || true
     exit $status
 }
@@ -83,12 +82,7 @@ fi
 if { wants functional || wants integration || wants multihost || wants docs; } &&
         [ -z "${CL_FTESTS_CFG:-}" ]; then
     stage "ceph lab"
-    if ! bash scripts/ceph-lab.sh status >/dev/null 2>&1; then
-        bash scripts/ceph-lab.sh start >/dev/null
-        started_ceph=1
-    fi
-    eval "$(bash scripts/ceph-lab.sh env)"
-    export CL_CEPH_CONF CL_CEPH_KEYRING CL_CEPH_POOL CL_CEPH_USER
+    start_ceph_lab
 fi
 
 if wants unit; then

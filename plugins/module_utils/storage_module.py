@@ -256,6 +256,8 @@ class StorageModule(CollectionModule):
     def _lock_path(self):
         lock_path = self.params['lock_path'] or os.path.join(
             default_data_dir(), 'locks')
+        # The first tasks of a run create it at once: another may make it
+        # between a check and a creation (exist_ok, not isdir first).
         os.makedirs(lock_path, 0o700, exist_ok=True)
         return lock_path
 

@@ -19,7 +19,9 @@ core=${CL_AWX_ANSIBLE_CORE:-$(grep '^ansible-core' tests/requirements.txt)}
 runner=$repo/.build/awx-runner-$(basename "$python")
 build=$repo/.build/awx
 
-log() { echo "[awx] $*" >&2; }
+LOG_PREFIX='[awx] '
+# shellcheck source=scripts/lib/common.sh
+. "$repo/scripts/lib/common.sh"
 
 # The runner's virtualenv, remade when its requirements change.
 want=$(cat tests/awx/requirements.txt; echo "$core")

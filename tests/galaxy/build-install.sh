@@ -13,8 +13,10 @@ dest=$(realpath -m "${1:-$repo/.build/galaxy/collections}")
 dist=$repo/.build/galaxy/dist
 venv=$(bash "$repo/scripts/setup-venv.sh")
 
-log() { echo "[galaxy] $*" >&2; }
-fail() { echo "[galaxy] FAIL: $*" >&2; exit 1; }
+LOG_PREFIX='[galaxy] '
+# shellcheck source=scripts/lib/common.sh
+. "$repo/scripts/lib/common.sh"
+fail() { log "FAIL: $*"; exit 1; }
 
 rm -rf "$dist" "$dest"
 mkdir -p "$dist" "$dest"

@@ -25,7 +25,9 @@ repo=$(cd "${1:-$here/../..}" && pwd)
 dist_packages=/usr/lib/python3/dist-packages
 packages=(python3-rados python3-rbd)
 
-log() { echo "[first-run] $*" >&2; }
+LOG_PREFIX='[first-run] '
+# shellcheck source=scripts/lib/common.sh
+. "$here/../../scripts/lib/common.sh"
 
 if [ -z "${CL_FIRST_RUN_SCRATCH:-}" ]; then
     if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then

@@ -4,8 +4,11 @@
 names, order, re-entry, and failures of the lock service.  Real concurrency
 (ten Ansible hosts) is tested in tests/multihost."""
 
+import os
+
 import pytest
 
+import parallel_processes
 from ansible_collections.openstack.cinderlib.plugins.module_utils import storage_module
 
 
@@ -140,3 +143,46 @@ def test_file_locks_without_cinder(tmp_path):
     sm = module(tmp_path)
     with sm.exclusive(('volume-name', 'données')):
         assert len(list(tmp_path.iterdir())) >= 1
+
+
+# The first tasks of a run on a new lock_path create it, all at once -------
+def test_lock_path_made_by_another_task_meanwhile_is_used(tmp_path,
+                                                          monkeypatch):
+    """The interleaving of the multihost flake (1 Create of 10 failed with
+    "coordination: ... (FileExistsError: ...)"): this task finds no
+    lock_path, another task creates it, then this one tries to."""
+    lock_path = tmp_path / 'locks'
+    real_mkdir = os.mkdir
+
+    def other_task_makes_it_first(path, *args, **kwargs):
+        if str(path) == str(lock_path) and not lock_path.exists():
+            real_mkdir(path, 0o700)
+        return real_mkdir(path, *args, **kwargs)
+    monkeypatch.setattr(os, 'mkdir', other_task_makes_it_first)
+    sm = module(lock_path)
+    with sm.exclusive(('volume-name', 'v1')):
+        pass
+    assert lock_path.is_dir()
+
+
+def test_lock_path_through_a_file_is_refused(tmp_path):
+    (tmp_path / 'file').write_text('')
+    sm = module(tmp_path / 'file' / 'locks')
+    with pytest.raises(Failed, match=r'^coordination: '):
+        with sm.exclusive(('volume', 'a')):
+            raise AssertionError('ran without the lock')
+
+
+def test_tasks_creating_one_lock_path_at_once_all_succeed(tmp_path):
+    """Real processes released at once, each walking the same fresh lock
+    directories (what the first lock of each task does)."""
+    outcomes = parallel_processes.run(tmp_path / 'run', 10, setup='''
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import storage_module
+        sm = storage_module.StorageModule.__new__(storage_module.StorageModule)
+    ''', body='''
+        for k in range(300):
+            sm.params = {'lock_path': os.path.join(workdir, 'locks-%d' % k)}
+            sm._lock_path()
+    ''')
+    assert not parallel_processes.failures(outcomes), \
+        parallel_processes.failures(outcomes)[0]
