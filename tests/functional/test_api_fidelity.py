@@ -217,16 +217,15 @@ def test_delete_refused_for_snapshots_only_the_storage_has(backend, volumes):
 
 
 def snapshot_made_right_after_the_check(monkeypatch, backend, volume, name):
-    """The storage check runs, then a snapshot appears before the delete."""
-    key = 'cinder.volume.drivers.rbd.RBDDriver'
-    before, after = driver_checks._CHECKS[key]
+    """The storage check runs (in the driver's own open of the image), then
+    a snapshot appears before the driver removes the image."""
+    check = driver_checks._rbd_check_open_image
 
-    def check_then_snapshot(driver, checked):
-        state = before(driver, checked)
+    def check_then_snapshot(image, state):
+        check(image, state)
         rbd_snapshot(backend, volume, name)
-        return state
-    monkeypatch.setitem(driver_checks._CHECKS, key,
-                        (check_then_snapshot, after))
+    monkeypatch.setattr(driver_checks, '_rbd_check_open_image',
+                        check_then_snapshot)
 
 
 def test_driver_trashing_a_volume_is_not_a_deletion(backend, volumes,

@@ -19,12 +19,18 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 
 def check_deletable(driver, volume):
     """Raise InvalidInput if the storage holds snapshots of ``volume`` that
-    its driver would keep (hidden) instead of deleting the volume.
+    its driver would keep (hidden) instead of deleting the volume; for a
+    driver whose check runs in its own look at the storage (RBD), the
+    delete call raises it, having done nothing.
 
     Returns what check_deleted needs to know afterwards.
     """
     state = _ask(driver, volume, BEFORE) or {}
-    snapshots = state.get('snapshots')
+    _refuse_unknown_snapshots(volume.id, state.get('snapshots'))
+    return state
+
+
+def _refuse_unknown_snapshots(volume, snapshots):
     if snapshots:
         raise errors.InvalidInput(
             'volume %s has %d snapshot(s) on the backend (%s) that this '
@@ -32,8 +38,7 @@ def check_deletable(driver, volume):
             'openstack.cinderlib); the driver would hide the volume instead '
             'of deleting it: delete the snapshots first (refresh() lists '
             'those made through openstack.cinderlib)' % (
-                volume.id, len(snapshots), ', '.join(sorted(snapshots))))
-    return state
+                volume, len(snapshots), ', '.join(sorted(snapshots))))
 
 
 def check_deleted(driver, volume, state):
@@ -87,12 +92,40 @@ def _rbd_user_snapshots(driver, ioctx, name=None, image_id=None):
 
 
 def _rbd_snapshots_before(driver, volume):
-    from cinder.volume.drivers import rbd as rbd_driver
+    """Arm the check for the driver's own look at the image: its
+    _delete_volume opens the image and lists its snapshots before anything
+    else, and a second open here (of a clone: of its parents too) would
+    cost about as much as the rest of the delete.  Refusing there leaves
+    the image as it was; the refusal is raised from the driver call."""
     _rbd_watch_trash(driver)
-    with rbd_driver.RADOSClient(driver) as client:
-        names = _rbd_snapshot_names(driver, client.ioctx, volume.name) or []
-    return {'snapshots': [n for n in names if not _rbd_own_snapshot(n)],
-            'has_clones': any(n.endswith('.clone_snap') for n in names)}
+    _rbd_check_in_delete(driver)
+    state = {'volume_id': volume.id, 'snapshots': [], 'has_clones': False}
+    driver._cinderlib_delete_checks[volume.name] = state
+    return state
+
+
+def _rbd_check_in_delete(driver):
+    if getattr(driver, '_cinderlib_delete_checks', None) is not None:
+        return
+    armed = driver._cinderlib_delete_checks = {}
+    delete_backup_snaps = driver._delete_backup_snaps
+
+    def check_then_delete_backup_snaps(rbd_image, *args, **kwargs):
+        # The first thing _delete_volume does with the open image.
+        state = armed.pop(rbd_image.get_name(), None)
+        if state is not None:
+            _rbd_check_open_image(rbd_image, state)
+        return delete_backup_snaps(rbd_image, *args, **kwargs)
+    driver._delete_backup_snaps = check_then_delete_backup_snaps
+
+
+def _rbd_check_open_image(image, state):
+    """Fill ``state`` from the image the driver opened to delete; raise
+    InvalidInput (nothing done yet) if it has snapshots of others."""
+    names = [snap['name'] for snap in image.list_snaps()]
+    state['has_clones'] = any(n.endswith('.clone_snap') for n in names)
+    state['snapshots'] = [n for n in names if not _rbd_own_snapshot(n)]
+    _refuse_unknown_snapshots(state['volume_id'], state['snapshots'])
 
 
 def _rbd_watch_trash(driver):
@@ -116,6 +149,7 @@ def _rbd_kept_after(driver, volume, state):
     from cinder.volume.drivers import rbd as rbd_driver
     trashed = volume.name in driver._cinderlib_trashed
     driver._cinderlib_trashed.discard(volume.name)
+    driver._cinderlib_delete_checks.pop(volume.name, None)
     if not (trashed or state.get('has_clones')):
         return None
     rbd_api = driver.RBDProxy()

@@ -143,6 +143,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._connection = connection
         self._engine_options = engine_options
         self._engine = None
+        self._statements = {}
         # Importing SQLAlchemy is a large part of a process's start-up: an
         # existing SQLite file with the current schema is read with the
         # standard library until the first write.
@@ -393,15 +394,27 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
     def _get(self, table_name, **filters):
         if self._reader is not None:
             return self._reader._get(table_name, **filters)
-        sa = self._sa
-        table = self._tables[table_name]
-        query = sa.select(table)
-        for column, value in filters.items():
-            if value is not None:
-                query = query.where(table.c[column] == value)
+        filters = {column: value for column, value in filters.items()
+                   if value is not None}
+        query = self._select(table_name, tuple(sorted(filters)))
         with self._database_errors('reading %s' % table_name), \
                 self.engine.connect() as conn:
-            return [self._row_to_record(row) for row in conn.execute(query)]
+            return [self._row_to_record(row)
+                    for row in conn.execute(query, filters)]
+
+    def _select(self, table_name, columns):
+        """The select by ``columns`` (bound parameters of those names),
+        built once, as _upsert_statement."""
+        cache_key = ('select', table_name, columns)
+        query = self._statements.get(cache_key)
+        if query is None:
+            sa = self._sa
+            table = self._tables[table_name]
+            query = sa.select(table)
+            for column in columns:
+                query = query.where(table.c[column] == sa.bindparam(column))
+            self._statements[cache_key] = query
+        return query
 
     def _set(self, table_name, record):
         self._writable()
@@ -445,20 +458,31 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         and races everywhere."""
         dialect = conn.dialect.name
         if dialect in ('postgresql', 'sqlite', 'mysql', 'mariadb'):
-            insert = _dialect_insert(dialect)(table).values(**values)
+            conn.execute(self._upsert_statement(dialect, table, key,
+                                                tuple(values)), values)
+        elif not conn.execute(table.update().where(
+                table.c[key] == values[key]).values(**values)).rowcount:
+            conn.execute(table.insert().values(**values))
+
+    def _upsert_statement(self, dialect, table, key, columns):
+        """The upsert of ``columns`` with bound parameters, built once:
+        building a statement (the excluded/inserted column proxies above
+        all) costs SQLAlchemy more than executing it."""
+        cache_key = (dialect, table.name, key, columns)
+        statement = self._statements.get(cache_key)
+        if statement is None:
+            insert = _dialect_insert(dialect)(table)
             if dialect in ('mysql', 'mariadb'):
                 statement = insert.on_duplicate_key_update(**{
                     column: insert.inserted[column]
-                    for column in values if column != key})
+                    for column in columns if column != key})
             else:
                 statement = insert.on_conflict_do_update(
                     index_elements=[table.c[key]], set_={
                         column: insert.excluded[column]
-                        for column in values if column != key})
-            conn.execute(statement)
-        elif not conn.execute(table.update().where(
-                table.c[key] == values[key]).values(**values)).rowcount:
-            conn.execute(table.insert().values(**values))
+                        for column in columns if column != key})
+            self._statements[cache_key] = statement
+        return statement
 
     def _name_scope(self, table_name, record):
         """(column, value) within which the record's name must be unique,

@@ -283,9 +283,16 @@ class Volume(base.NamedResource, base.Resource):
         previous = self.status
         self._ovo.terminated_at = base.now()
         self._set_status('deleting')
-        with self._driver_call('delete', 'error_deleting',
-                               busy_status=previous):
-            self._call('deleting', driver.delete_volume, self._ovo)
+        try:
+            with self._driver_call('delete', 'error_deleting',
+                                   busy_status=previous):
+                self._call('deleting', driver.delete_volume, self._ovo)
+        except errors.InvalidInput:
+            # driver_checks refused from the driver's own look at the
+            # storage, before it changed anything.
+            self._ovo.terminated_at = None
+            self._set_status(previous)
+            raise
         try:
             self.backend.bounded(
                 'checking the deletion of volume %s' % self.id,

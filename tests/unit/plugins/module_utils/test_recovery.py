@@ -144,6 +144,32 @@ def test_transitional_records_name_their_owner(backend):
     assert records.owner_is_this_process(seen)
 
 
+def test_owner_stamp_of_a_forked_child_is_the_childs():
+    """This process's identity is read once, and again in a forked child."""
+    import json
+    import os
+    parent = records.owner_stamp('creating', 10)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        stamp = records.owner_stamp('creating', 10)
+        os.write(write, json.dumps([
+            stamp['pid'], stamp['process_start'], os.getpid(),
+            records._process_start(os.getpid()),
+            records.owner_is_this_process(stamp),
+            records.owner_is_this_process(parent)]).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    assert child[0] == child[2] == pid and child[1] == child[3]
+    assert child[4] is True and child[5] is False
+    assert records.owner_is_this_process(parent)
+    assert records.owner_alive(dict(parent, pid=pid, process_start=child[1])) \
+        is False        # the child has exited
+
+
 def test_failed_creation_kept_in_error_is_settled(backend):
     from cinder import exception
     driver = backend.driver
