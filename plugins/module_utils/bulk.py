@@ -69,7 +69,7 @@ class Item:
         self.declaration = declaration
         self.purge = purge
         self.record = None      # its record when planned, None if absent
-        self.sources = []       # the declared items it is made from
+        self.sources = []       # the items that must converge before it
 
     @property
     def key(self):
@@ -174,7 +174,10 @@ def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
                                          backend_name))
     if missing:
         raise Refused('nothing was changed: %s' % '; '.join(missing))
-    return Plan(items, _purge_items(items, lookup, purge, purge_scope))
+    _order_deletions(items)
+    purged = _purge_items(items, lookup, purge, purge_scope)
+    _order_deletions(purged)
+    return Plan(items, purged)
 
 
 def _declared_keys(items):
@@ -218,7 +221,7 @@ def _check_cycles(items, declared):
 
 
 def _link_sources(item, declared, lookup, backend_name):
-    """Record the declared volume ``item`` is made from (it waits for it);
+    """Note the declared volume ``item`` is made from (it waits for it);
     return why its sources cannot be found, if they cannot."""
     declaration = item.declaration
     source_name = declaration['source_volume']
@@ -251,6 +254,18 @@ def _link_sources(item, declared, lookup, backend_name):
                     ' on volume %s' % source_name if source_name else '',
                     backend_name)]
     return []
+
+
+def _order_deletions(items):
+    """A volume removed with its clone waits for the clone's removal (so
+    that the storage never holds a clone without its parent)."""
+    removed = {item.record['id']: item for item in items
+               if item.record is not None and
+               item.declaration['state'] == 'absent'}
+    for item in removed.values():
+        parent = removed.get(records.volume_view(item.record)['source_volid'])
+        if parent is not None and parent is not item:
+            parent.sources.append(item)
 
 
 def check_purge_scope(purge, purge_scope):
@@ -329,8 +344,8 @@ def _run_graph(items, converge_one, pool, outcomes, check_mode):
             if outcome.failed:
                 if dependent not in outcomes:
                     finish(Outcome(dependent, skipped=True, msg=(
-                        'not attempted: its source %s did not converge'
-                        % outcome.item.key)))
+                        'not attempted: %s, which must converge first, did '
+                        'not' % outcome.item.label)))
                 continue
             waiting[dependent].discard(outcome.item)
             if not waiting[dependent] and dependent not in outcomes:
@@ -413,7 +428,7 @@ def task_result(the_plan, outcomes):
             before[outcome.item.label] = entry['diff']['before']
             after[outcome.item.label] = entry['diff']['after']
     result = {'volumes': entries[:declared],
-              'purged': [e for e in entries[declared:]],
+              'purged': entries[declared:],
               'summary': summary(outcomes)}
     lines = failure_lines(outcomes)
     result['failures'] = lines

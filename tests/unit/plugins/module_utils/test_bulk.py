@@ -256,6 +256,26 @@ def test_a_volume_declared_by_id_is_not_purged():
     assert the_plan.purge == []
 
 
+def test_a_volume_is_removed_after_its_clone():
+    base = record('base')
+    clone = record('clone')
+    clone['data']['fields']['source_volid'] = base['id']
+    old = record('old', metadata={'o': 'a'})
+    old_clone = record('old-clone', metadata={'o': 'a'})
+    old_clone['data']['fields']['source_volid'] = old['id']
+    lookup = Lookup(base, clone, old, old_clone)
+    converger = Converger(lookup)
+    the_plan = planned([{'name': 'base', 'state': 'absent'},
+                        {'name': 'clone', 'state': 'absent'}], lookup,
+                       purge=True, purge_scope={'metadata': {'o': 'a'}})
+    assert the_plan.items[0].sources == [the_plan.items[1]]
+    assert keys(the_plan.purge[0].sources) == ['old-clone (id-old-clone)']
+    bulk.run(the_plan, converger, workers=4)
+    finished, started = converger.finished, converger.started
+    assert finished.index('clone') < started.index('base')
+    assert finished.index('id-old-clone') < started.index('id-old')
+
+
 def test_no_purge_selects_nothing():
     the_plan = planned([], Lookup(record('x')))
     assert the_plan.purge == []
@@ -317,16 +337,18 @@ def test_a_failed_item_skips_its_dependents_only():
     assert by_name['base'].failed and not by_name['base'].skipped
     assert by_name['copy'].skipped and by_name['copy2'].skipped
     assert by_name['copy'].msg == \
-        'not attempted: its source base did not converge'
+        'not attempted: base, which must converge first, did not'
     assert by_name['copy2'].msg == \
-        'not attempted: its source copy did not converge'
+        'not attempted: copy, which must converge first, did not'
     assert not by_name['v1'].failed and not by_name['v2'].failed
     assert sorted(converger.started) == ['base', 'v1', 'v2']
     assert set(lookup.records) == {'v1', 'v2'}
     assert bulk.failure_lines(outcomes) == [
         'base: create: the driver said no',
-        'copy: create: not attempted: its source base did not converge',
-        'copy2: create: not attempted: its source copy did not converge']
+        'copy: create: not attempted: base, which must converge first, did '
+        'not',
+        'copy2: create: not attempted: copy, which must converge first, did '
+        'not']
 
 
 def test_an_unexpected_error_fails_that_item_only():
