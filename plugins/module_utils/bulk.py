@@ -18,8 +18,9 @@ loaded by the first item that has something to change.
 """
 
 import collections
-import concurrent.futures
 import inspect
+import queue
+import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
@@ -174,9 +175,9 @@ def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
                                          backend_name))
     if missing:
         raise Refused('nothing was changed: %s' % '; '.join(missing))
-    _order_deletions(items)
+    _order_deletions(items, lookup)
     purged = _purge_items(items, lookup, purge, purge_scope)
-    _order_deletions(purged)
+    _order_deletions(purged, lookup)
     return Plan(items, purged)
 
 
@@ -256,14 +257,20 @@ def _link_sources(item, declared, lookup, backend_name):
     return []
 
 
-def _order_deletions(items):
-    """A volume removed with its clone waits for the clone's removal (so
-    that the storage never holds a clone without its parent)."""
+def _order_deletions(items, lookup):
+    """A volume removed with a volume made from it (a clone, or from one of
+    its snapshots) waits for that one's removal: the storage never holds a
+    clone without its parent."""
     removed = {item.record['id']: item for item in items
                if item.record is not None and
                item.declaration['state'] == 'absent'}
     for item in removed.values():
-        parent = removed.get(records.volume_view(item.record)['source_volid'])
+        view = records.volume_view(item.record)
+        parent_id = view['source_volid']
+        if not parent_id and view['snapshot_id']:
+            snapshot = lookup.snapshot(view['snapshot_id'], None)
+            parent_id = snapshot and snapshot.get('volume_id')
+        parent = removed.get(parent_id)
         if parent is not None and parent is not item:
             parent.sources.append(item)
 
@@ -322,20 +329,65 @@ def run(the_plan, converge_one, workers=DEFAULT_WORKERS, check_mode=False):
     ``workers`` at a time; purge starts once every declared item is done.
     """
     outcomes = {}
-    with concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix='cl-volumes') as pool:
-        _run_graph(the_plan.items, converge_one, pool, outcomes, check_mode)
-        _run_graph(the_plan.purge, converge_one, pool, outcomes, check_mode)
+    pool = _Workers(workers, converge_one)
+    try:
+        _run_graph(the_plan.items, pool, outcomes, check_mode)
+        _run_graph(the_plan.purge, pool, outcomes, check_mode)
+    finally:
+        pool.close()
     return [outcomes[item] for item in the_plan.items + the_plan.purge]
 
 
-def _run_graph(items, converge_one, pool, outcomes, check_mode):
+class _Workers:
+    """At most ``size`` threads converging items, started as needed.
+
+    Daemon threads, not concurrent.futures': the module's exit never waits
+    for them (every item is done by then; a driver library's thread state
+    must not hold the task).
+    """
+
+    def __init__(self, size, converge_one):
+        self.size = size
+        self.converge_one = converge_one
+        self.todo = queue.SimpleQueue()
+        self.done = queue.SimpleQueue()
+        self.threads = []
+        self.idle = 0
+
+    def submit(self, item):
+        if self.idle == 0 and len(self.threads) < self.size:
+            thread = threading.Thread(target=self._work, daemon=True,
+                                      name='cl-volumes-%d' % len(self.threads))
+            self.threads.append(thread)
+            thread.start()
+        else:
+            self.idle -= 1
+        self.todo.put(item)
+
+    def next_done(self):
+        outcome = self.done.get()
+        self.idle += 1
+        return outcome
+
+    def _work(self):
+        while True:
+            item = self.todo.get()
+            if item is None:
+                return
+            self.done.put(_attempt(self.converge_one, item))
+
+    def close(self):
+        for _thread in self.threads:
+            self.todo.put(None)
+
+
+def _run_graph(items, pool, outcomes, check_mode):
     waiting = {item: set(item.sources) for item in items}
     dependents = collections.defaultdict(list)
     for item in items:
         for source in item.sources:
             dependents[source].append(item)
-    running = {}
+    running = 0
     ready = collections.deque(item for item in items if not waiting[item])
 
     def finish(outcome):
@@ -359,13 +411,11 @@ def _run_graph(items, converge_one, pool, outcomes, check_mode):
                 # look at it; predict the creation instead.
                 finish(Outcome(item, _planned_creation(item.declaration)))
                 continue
-            running[pool.submit(_attempt, converge_one, item)] = item
+            pool.submit(item)
+            running += 1
         if running:
-            done, _pending = concurrent.futures.wait(
-                running, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                running.pop(future)
-                finish(future.result())
+            finish(pool.next_done())
+            running -= 1
 
 
 def _attempt(converge_one, item):
@@ -500,3 +550,4 @@ def _planned_creation(declaration):
                'metadata': declaration['metadata'] or {},
                'status': 'available'}
     return ItemResult(True, planned, before={}, after=planned)
+

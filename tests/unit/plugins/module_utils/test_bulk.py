@@ -33,8 +33,11 @@ class Lookup:
         return None
 
     def snapshot(self, name_or_id, volume_record, what='source_snapshot'):
-        key = (volume_record['id'] if volume_record else None, name_or_id)
-        return {'id': name_or_id} if key in self.snapshots else None
+        for volume_id, snapshot in self.snapshots:
+            if name_or_id == snapshot and (volume_record is None or
+                                           volume_record['id'] == volume_id):
+                return {'id': snapshot, 'volume_id': volume_id}
+        return None
 
     def volumes(self):
         return list(self.records.values())
@@ -182,6 +185,13 @@ def test_a_snapshot_of_a_volume_created_in_the_same_task_is_refused():
                   'source_snapshot': 'nightly'}], Lookup())
 
 
+def test_a_snapshot_by_id_must_be_known():
+    base = record('base')
+    the_plan = planned([{'name': 'restored', 'source_snapshot': 'snap-id'}],
+                       Lookup(base, snapshots=[(base['id'], 'snap-id')]))
+    assert the_plan.items[0].sources == []
+
+
 def test_a_snapshot_of_an_existing_declared_volume():
     base = record('base')
     the_plan = planned([{'name': 'base', 'size': 1},
@@ -263,16 +273,21 @@ def test_a_volume_is_removed_after_its_clone():
     old = record('old', metadata={'o': 'a'})
     old_clone = record('old-clone', metadata={'o': 'a'})
     old_clone['data']['fields']['source_volid'] = old['id']
-    lookup = Lookup(base, clone, old, old_clone)
+    restored = record('restored')
+    restored['data']['fields']['snapshot_id'] = 'snap-1'
+    lookup = Lookup(base, clone, old, old_clone, restored,
+                    snapshots=[(base['id'], 'snap-1')])
     converger = Converger(lookup)
     the_plan = planned([{'name': 'base', 'state': 'absent'},
-                        {'name': 'clone', 'state': 'absent'}], lookup,
+                        {'name': 'clone', 'state': 'absent'},
+                        {'name': 'restored', 'state': 'absent'}], lookup,
                        purge=True, purge_scope={'metadata': {'o': 'a'}})
-    assert the_plan.items[0].sources == [the_plan.items[1]]
+    assert the_plan.items[0].sources == the_plan.items[1:]
     assert keys(the_plan.purge[0].sources) == ['old-clone (id-old-clone)']
     bulk.run(the_plan, converger, workers=4)
     finished, started = converger.finished, converger.started
     assert finished.index('clone') < started.index('base')
+    assert finished.index('restored') < started.index('base')
     assert finished.index('id-old-clone') < started.index('id-old')
 
 
