@@ -25,6 +25,7 @@ import threading
 from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
+from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
 from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec import volume_declaration
 
 # Measured on the Ceph lab (docs/bulk.md, tests/benchmark/bulk_bench.py):
@@ -497,10 +498,6 @@ def volumes(sm):
     if params['workers'] < 1:
         sm.fail('workers must be 1 or more (how many volumes converge at '
                 'once); got %d' % params['workers'])
-    if not _converge_ready():
-        sm.fail('cl_volumes is not wired to the core in this build yet '
-                '(converge.volume(sm, declaration) is pending, issue 13); '
-                'use a loop over cl_volume meanwhile')
     the_plan = plan(params['volumes'], RecordLookup(sm), sm.backend_name,
                     params['purge'], params['purge_scope'])
     outcomes = run(the_plan, lambda d: _converge_one(sm, d),
@@ -512,25 +509,89 @@ def volumes(sm):
             after=after if changed else None, **result)
 
 
-# The adapter to converge (issue 12's interface) ------------------------------
-# Only these functions know how converge is called; wiring changes them alone.
-def _converge_ready():
-    """Whether converge takes a declaration (the restructured interface)."""
+# The adapter to converge ------------------------------------------------------
+# Only this section knows how converge is called; wiring changes it alone.
+def _converge_takes_declarations():
+    """Whether converge.volume takes (sm, declaration) and returns a result
+    (the restructured core, issue 12), or ends the task itself (today)."""
     return len(inspect.signature(converge.volume).parameters) >= 2
 
 
 def _converge_one(sm, declaration):
     """Converge one declared volume as cl_volume does, without ending the
     task: an ItemResult, or ItemFailed with cl_volume's message."""
+    if not _converge_takes_declarations():
+        return _ItemModule(sm, declaration).converge()
     try:
         result = converge.volume(sm, declaration)
     except errors.CinderlibError as exc:
         # Wiring: converge's refusal type (errors.TaskFailed or
         # converge.Refusal) and its ``msg``.
-        raise ItemFailed(str(exc))
+        raise ItemFailed(str(exc)) from None
     return ItemResult(changed=result.changed, volume=result.volume,
                       before=result.before, after=result.after,
                       warnings=result.warnings)
+
+
+# Until issue 12 lands: today's converge.volume(sm) reads sm.params and ends
+# the task with sm.exit / sm.fail.  Each item gets a module of its own whose
+# params are the task's plus its declaration, whose exit and fail end only
+# the item, and which holds its own locks; the records, the persistence
+# plugin, the lock service and the backend stay the task's, built once under
+# one lock.  Wiring deletes this section.
+_BUILDING = threading.RLock()
+
+
+class _ItemDone(Exception):
+    def __init__(self, result):
+        super().__init__('item done')
+        self.result = result
+
+
+class _ItemModule(StorageModule):
+
+    def __init__(self, task_module, declaration):
+        # pylint: disable=super-init-not-called
+        self.__dict__.update(task_module.__dict__)
+        self._task_module = task_module
+        self.params = dict(task_module.params, **declaration)
+        self._held = set()
+        self.settled = False
+
+    def converge(self):
+        try:
+            converge.volume(self)
+        except _ItemDone as done:
+            return done.result
+        except errors.CinderlibError as exc:
+            raise ItemFailed(str(exc)) from None
+        raise ItemFailed('converge.volume returned without a result')
+
+    @property
+    def records(self):
+        with _BUILDING:
+            return self._task_module.records
+
+    @property
+    def persistence(self):
+        with _BUILDING:
+            return self._task_module.persistence
+
+    def setup_backend(self):
+        with _BUILDING:
+            return self._task_module.setup_backend()
+
+    def _get_lock(self, name):
+        with _BUILDING:
+            return self._task_module._get_lock(name)
+
+    def fail(self, msg, **result):
+        raise ItemFailed(msg)
+
+    def exit(self, changed, before=None, after=None, **result):
+        raise _ItemDone(ItemResult(changed or self.settled,
+                                   result.get('volume'), before=before,
+                                   after=after))
 
 
 def _check_declaration(declaration):
@@ -550,4 +611,5 @@ def _planned_creation(declaration):
                'metadata': declaration['metadata'] or {},
                'status': 'available'}
     return ItemResult(True, planned, before={}, after=planned)
+
 
