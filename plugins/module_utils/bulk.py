@@ -611,5 +611,3 @@ def _planned_creation(declaration):
                'metadata': declaration['metadata'] or {},
                'status': 'available'}
     return ItemResult(True, planned, before={}, after=planned)
-
-

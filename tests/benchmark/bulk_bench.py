@@ -72,7 +72,7 @@ class Floors:
 
     def creates_and_removes(self, count, threads=1):
         """Seconds for ``count`` creates, then for their removes."""
-        names = ['bulk-floor-%s' % uuid.uuid4() for _ in range(count)]
+        names = ['bulk-floor-%s' % uuid.uuid4() for _index in range(count)]
         times = []
         for call in (self.driver.create, self.driver.delete):
             started = time.perf_counter()
@@ -98,7 +98,7 @@ class Tasks:
         self.db_url = 'sqlite:///%s' % os.path.join(work, 'cinderlib.sqlite')
         self.backend = dict(core_vs_librbd.BACKEND,
                             volume_backend_name='bench-bulk')
-        self.empty = statistics.median(self.play() for _ in range(3))
+        self.empty = statistics.median(self.play() for _round in range(3))
 
     def play(self, *tasks):
         book = modules_bench.playbook(list(tasks), self.backend, self.db_url,
