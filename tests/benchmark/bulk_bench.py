@@ -180,6 +180,9 @@ def main():
     figures = {}
 
     def add(name, value):
+        # As measured too (stderr): a long run shows its progress.
+        print('  measured %s: %.3f' % (name, value), file=sys.stderr,
+              flush=True)
         figures.setdefault(name, []).append(value)
 
     try:
