@@ -8,12 +8,17 @@
 #                                  start-up work (CL_BENCH_BASELINE_REF,
 #                                  default e502eea) and the ratio printed
 #   scripts/benchmark.sh modules   module tasks per loop item (playbooks)
+#   scripts/benchmark.sh bulk      cl_volumes against its floors (a
+#                                  /bin/true task plus librbd calls), the
+#                                  loop over cl_volume, 1,000 volumes with
+#                                  nothing to change (docs/bulk.md)
 set -euo pipefail
 case "${1:-all}" in
     all) bench=core_vs_librbd.py ;;
     startup) bench=startup.py ;;
     modules) bench=modules_bench.py ;;
-    *) echo "usage: $0 [all|startup|modules]" >&2; exit 2 ;;
+    bulk) bench=bulk_bench.py ;;
+    *) echo "usage: $0 [all|startup|modules|bulk]" >&2; exit 2 ;;
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"

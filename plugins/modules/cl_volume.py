@@ -230,30 +230,15 @@ volume:
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
 from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec import (
+    VOLUME_MUTUALLY_EXCLUSIVE, VOLUME_OPTIONS, VOLUME_REQUIRED_ONE_OF)
 
 
 def main():
     sm = StorageModule(
-        argument_spec=dict(
-            name=dict(type='str'),
-            id=dict(type='str'),
-            state=dict(type='str', default='present',
-                       choices=['present', 'absent']),
-            size=dict(type='int'),
-            description=dict(type='str'),
-            metadata=dict(type='dict'),
-            pool_name=dict(type='str'),
-            extra_specs=dict(type='dict'),
-            qos_specs=dict(type='dict'),
-            source_volume=dict(type='str'),
-            source_snapshot=dict(type='str'),
-            existing_ref=dict(type='dict'),
-            keep_on_backend=dict(type='bool', default=False),
-            cascade=dict(type='bool', default=False),
-        ),
-        required_one_of=[('name', 'id')],
-        mutually_exclusive=[('source_volume', 'existing_ref'),
-                            ('source_snapshot', 'existing_ref')],
+        argument_spec=dict(VOLUME_OPTIONS),
+        required_one_of=VOLUME_REQUIRED_ONE_OF,
+        mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     sm.run(lambda: converge.volume(sm, sm.declaration()))

@@ -278,3 +278,56 @@ def test_null_required_option_is_missing(tmp_path):
     result = run('cl_snapshot', tmp_path, volume='v1', name=None)
     assert result['failed'] and result['msg'] == \
         'missing required arguments: name'
+
+
+# cl_volumes ------------------------------------------------------------------
+BULK = [{'name': 'b-copy', 'source_volume': 'b-base', 'size': 2},
+        {'name': 'b-base', 'size': 1, 'metadata': {'set': 'b'}},
+        {'name': 'b-other', 'size': 1, 'metadata': {'set': 'b'}}]
+
+
+def test_bulk_creates_in_order_then_answers_from_the_database(tmp_path):
+    created = run('cl_volumes', tmp_path, diff=True, volumes=BULK)
+    assert created['changed'], created
+    assert created['summary'] == {'created': 3, 'grown': 0, 'relabelled': 0,
+                                  'deleted': 0, 'unchanged': 0, 'failed': 0}
+    copy, base = created['volumes'][0]['volume'], created['volumes'][1]['volume']
+    assert copy['source_volid'] == base['id'] and copy['size'] == 2
+    assert created['diff']['before']['b-copy'] == {}
+    again = run('cl_volumes', tmp_path, volumes=BULK)
+    assert again['changed'] is False
+    assert again['summary']['unchanged'] == 3
+    assert [v['volume'] for v in again['volumes']] == \
+        [v['volume'] for v in created['volumes']]
+    assert not again.loaded('cinder')
+    assert not again.loaded('sqlalchemy')
+
+
+def test_bulk_failed_item_fails_the_task_the_others_converge(tmp_path):
+    run('cl_volumes', tmp_path, volumes=BULK)
+    result = run('cl_volumes', tmp_path, volumes=BULK + [
+        {'name': 'b-small', 'source_volume': 'b-copy', 'size': 1},
+        {'name': 'b-small-copy', 'source_volume': 'b-small'},
+        {'name': 'b-new', 'size': 1}])
+    assert result['failed'] and result['changed']
+    assert result['summary']['created'] == 1
+    assert result['summary']['failed'] == 2
+    assert result['failures'][0].startswith(
+        'b-small: create: size 1 GiB is smaller than the source volume')
+    assert result['msg'].startswith('2 of 6 volumes did not converge')
+    assert result['volumes'][-1]['volume']['status'] == 'available'
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'volumes': [{'name': 'a', 'source_volume': 'b'},
+                  {'name': 'b', 'source_volume': 'a'}]}, 'a cycle'),
+    ({'volumes': [], 'purge': True}, 'purge: true removes undeclared volumes'),
+    ({'volumes': [{'name': 'a', 'size': 1}], 'workers': 0},
+     'workers must be 1 or more'),
+    ({'volumes': [{'size': 1}]}, 'one of the following is required: name, id'),
+])
+def test_bulk_refusals_change_nothing(tmp_path, args, message):
+    result = run('cl_volumes', tmp_path, **args)
+    assert result['failed'] and message in result['msg'], result
+    assert 'Traceback' not in result.stdout
+    assert not result.loaded('cinder')

@@ -1,0 +1,462 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""cl_volumes' planner and executor, in-process: records from a fake lookup,
+each item converged by a fake ``converge_one`` on real parallel threads."""
+
+import threading
+import time
+
+import pytest
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils import bulk
+
+
+def record(name, size=1, metadata=None, volume_id=None, status='available'):
+    return {'id': volume_id or 'id-' + name, 'backend': 'unit', 'name': name,
+            'size': size, 'status': status,
+            'data': {'fields': {'metadata': dict(metadata or {})}}}
+
+
+class Lookup:
+    """The records planning reads, as a dict of volume records by name."""
+
+    def __init__(self, *volumes, snapshots=()):
+        self.records = {v['name']: v for v in volumes}
+        self.snapshots = set(snapshots)     # (volume id or None, snapshot)
+        self.reads = 0
+
+    def volume(self, name_or_id, what='volume'):
+        self.reads += 1
+        for found in self.records.values():
+            if name_or_id in (found['id'], found['name']):
+                return found
+        return None
+
+    def snapshot(self, name_or_id, volume_record, what='source_snapshot'):
+        for volume_id, snapshot in self.snapshots:
+            if name_or_id == snapshot and (volume_record is None or
+                                           volume_record['id'] == volume_id):
+                return {'id': snapshot, 'volume_id': volume_id}
+        return None
+
+    def volumes(self):
+        return list(self.records.values())
+
+
+class Converger:
+    """A fake converge_one: sleeps, records order and concurrency, fails the
+    names it is told to; exists/creates volumes in a Lookup."""
+
+    def __init__(self, lookup, fail=(), delay=0.05):
+        self.lookup = lookup
+        self.fail = set(fail)
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.active = 0
+        self.most_active = 0
+        self.started = []
+        self.finished = []
+        self.threads = set()
+
+    def __call__(self, declaration):
+        key = declaration['name'] or declaration['id']
+        with self.lock:
+            self.active += 1
+            self.most_active = max(self.most_active, self.active)
+            self.started.append(key)
+            self.threads.add(threading.get_ident())
+        try:
+            time.sleep(self.delay)
+            if key in self.fail:
+                raise bulk.ItemFailed('the driver said no')
+            return self._converge(declaration, key)
+        finally:
+            with self.lock:
+                self.active -= 1
+                self.finished.append(key)
+
+    def _converge(self, declaration, key):
+        found = self.lookup.volume(key)
+        if declaration['state'] == 'absent':
+            if found is None:
+                return bulk.ItemResult(False, {})
+            with self.lock:
+                del self.lookup.records[found['name']]
+            view = {'name': found['name'], 'size': found['size']}
+            return bulk.ItemResult(True, view, before=view, after={})
+        if found is None:
+            view = {'name': key, 'size': declaration['size'] or 1,
+                    'metadata': declaration['metadata'] or {}}
+            with self.lock:
+                self.lookup.records[key] = record(
+                    key, view['size'], declaration['metadata'])
+            return bulk.ItemResult(True, view, before={}, after=view)
+        before = {'name': found['name'], 'size': found['size'],
+                  'metadata': found['data']['fields']['metadata']}
+        after = dict(before)
+        if declaration['size'] and declaration['size'] > found['size']:
+            after['size'] = found['size'] = declaration['size']
+        if declaration['metadata'] is not None:
+            after['metadata'] = declaration['metadata']
+            found['data']['fields']['metadata'] = declaration['metadata']
+        if after == before:
+            return bulk.ItemResult(False, before)
+        return bulk.ItemResult(True, after, before=before, after=after)
+
+
+def planned(declarations, lookup, **kwargs):
+    return bulk.plan(declarations, lookup, 'unit', **kwargs)
+
+
+def keys(items):
+    return [item.label for item in items]
+
+
+# Planning -------------------------------------------------------------------
+def test_a_clone_waits_for_its_declared_source():
+    the_plan = planned([{'name': 'copy', 'source_volume': 'base'},
+                        {'name': 'base', 'size': 1}], Lookup())
+    copy, base = the_plan.items
+    assert copy.sources == [base] and base.sources == []
+
+
+def test_an_existing_item_waits_for_nothing():
+    the_plan = planned([{'name': 'copy', 'source_volume': 'base'},
+                        {'name': 'base', 'size': 1}],
+                       Lookup(record('copy'), record('base')))
+    assert [item.sources for item in the_plan.items] == [[], []]
+
+
+def test_a_source_named_by_its_declared_id():
+    the_plan = planned([{'name': 'copy', 'source_volume': 'u-1'},
+                        {'name': 'base', 'id': 'u-1', 'size': 1}], Lookup())
+    assert the_plan.items[0].sources == [the_plan.items[1]]
+
+
+@pytest.mark.parametrize('declarations, named', [
+    ([{'name': 'a', 'source_volume': 'b'}, {'name': 'b', 'source_volume': 'a'}],
+     'volumes a, b are made from each other (a from b, b from a)'),
+    ([{'name': 'a', 'source_volume': 'a'}], 'volumes a are made from each '
+     'other (a from a)'),
+    ([{'name': 'x', 'size': 1}, {'name': 'a', 'source_volume': 'c'},
+      {'name': 'b', 'source_volume': 'a'}, {'name': 'c', 'source_volume': 'b'}],
+     'volumes a, b, c are made from each other'),
+])
+def test_a_cycle_is_refused_naming_its_volumes(declarations, named):
+    lookup = Lookup()
+    with pytest.raises(bulk.Refused) as refused:
+        planned(declarations, lookup)
+    assert named in str(refused.value)
+    assert 'nothing was changed' in str(refused.value)
+    assert lookup.reads == 0        # refused from the declaration alone
+
+
+def test_a_cycle_of_existing_volumes_is_refused_too():
+    with pytest.raises(bulk.Refused, match='a cycle'):
+        planned([{'name': 'a', 'source_volume': 'b'},
+                 {'name': 'b', 'source_volume': 'a'}],
+                Lookup(record('a'), record('b')))
+
+
+def test_missing_sources_are_refused_together():
+    with pytest.raises(bulk.Refused) as refused:
+        planned([{'name': 'ok', 'size': 1},
+                 {'name': 'c1', 'source_volume': 'nowhere'},
+                 {'name': 'c2', 'source_snapshot': 'snap-id'}], Lookup())
+    message = str(refused.value)
+    assert message.startswith('nothing was changed: ')
+    assert 'c1: source_volume nowhere is neither declared nor a volume of ' \
+        'backend unit' in message
+    assert 'c2: source_snapshot snap-id not found' in message
+
+
+def test_a_missing_source_of_an_existing_volume_does_not_matter():
+    # Its source was removed since: the volume itself is what counts.
+    the_plan = planned([{'name': 'c1', 'source_volume': 'gone'}],
+                       Lookup(record('c1')))
+    assert the_plan.items[0].record['name'] == 'c1'
+
+
+def test_a_snapshot_of_a_volume_created_in_the_same_task_is_refused():
+    with pytest.raises(bulk.Refused, match='source_snapshot nightly of base '
+                       'cannot exist yet, since this task creates base'):
+        planned([{'name': 'base', 'size': 1},
+                 {'name': 'restored', 'source_volume': 'base',
+                  'source_snapshot': 'nightly'}], Lookup())
+
+
+def test_a_snapshot_by_id_must_be_known():
+    base = record('base')
+    the_plan = planned([{'name': 'restored', 'source_snapshot': 'snap-id'}],
+                       Lookup(base, snapshots=[(base['id'], 'snap-id')]))
+    assert the_plan.items[0].sources == []
+
+
+def test_a_snapshot_of_an_existing_declared_volume():
+    base = record('base')
+    the_plan = planned([{'name': 'base', 'size': 1},
+                        {'name': 'restored', 'source_volume': 'base',
+                         'source_snapshot': 'nightly'}],
+                       Lookup(base, snapshots=[(base['id'], 'nightly')]))
+    assert the_plan.items[1].sources == [the_plan.items[0]]
+
+
+def test_a_source_the_declaration_removes_is_refused():
+    with pytest.raises(bulk.Refused, match='copy is made from base, which '
+                       'this declaration removes'):
+        planned([{'name': 'base', 'state': 'absent'},
+                 {'name': 'copy', 'source_volume': 'base'}],
+                Lookup(record('base')))
+
+
+@pytest.mark.parametrize('second', [{'name': 'v'}, {'id': 'u-1', 'name': 'w'}])
+def test_a_volume_declared_twice_is_refused(second):
+    with pytest.raises(bulk.Refused, match=r'volumes\[0\] and volumes\[1\] '
+                       'both declare volume'):
+        planned([{'name': 'v', 'id': 'u-1', 'size': 1}, second], Lookup())
+
+
+def test_an_item_needs_a_name_or_an_id():
+    with pytest.raises(bulk.Refused, match=r'volumes\[1\]: give the volume '
+                       'a name or an id'):
+        planned([{'name': 'v'}, {'size': 1}], Lookup())
+
+
+def test_null_options_take_their_defaults():
+    item = planned([{'name': 'v', 'state': None, 'cascade': None}],
+                   Lookup()).items[0]
+    assert item.declaration['state'] == 'present'
+    assert item.declaration['cascade'] is False
+
+
+# Purge ----------------------------------------------------------------------
+@pytest.mark.parametrize('scope', [None, {}, {'metadata': {}},
+                                   {'metadata': None, 'name_prefix': ''}])
+def test_purge_without_a_scope_is_refused(scope):
+    with pytest.raises(bulk.Refused, match='purge: true removes undeclared '
+                       'volumes only within purge_scope'):
+        planned([], Lookup(record('x')), purge=True, purge_scope=scope)
+
+
+def test_purge_selects_undeclared_volumes_in_its_scope():
+    lookup = Lookup(record('kept', metadata={'owner': 'team-a'}),
+                    record('old', metadata={'owner': 'team-a', 'x': '1'}),
+                    record('other', metadata={'owner': 'team-b'}),
+                    record('bare'))
+    the_plan = planned([{'name': 'kept', 'size': 1}], lookup, purge=True,
+                       purge_scope={'metadata': {'owner': 'team-a'}})
+    assert keys(the_plan.purge) == ['old (id-old)']
+    assert the_plan.purge[0].declaration['state'] == 'absent'
+    assert the_plan.purge[0].declaration['id'] == 'id-old'
+
+
+def test_purge_by_name_prefix_and_metadata_together():
+    lookup = Lookup(record('app-1', metadata={'env': 'test'}),
+                    record('app-2', metadata={'env': 'prod'}),
+                    record('db-1', metadata={'env': 'test'}))
+    the_plan = planned([], lookup, purge=True, purge_scope={
+        'metadata': {'env': 'test'}, 'name_prefix': 'app-'})
+    assert keys(the_plan.purge) == ['app-1 (id-app-1)']
+
+
+def test_a_volume_declared_by_id_is_not_purged():
+    lookup = Lookup(record('renamed', volume_id='u-9', metadata={'o': 'a'}))
+    the_plan = planned([{'id': 'u-9', 'name': 'new-name'}], lookup,
+                       purge=True, purge_scope={'metadata': {'o': 'a'}})
+    assert the_plan.purge == []
+
+
+def test_a_volume_is_removed_after_its_clone():
+    base = record('base')
+    clone = record('clone')
+    clone['data']['fields']['source_volid'] = base['id']
+    old = record('old', metadata={'o': 'a'})
+    old_clone = record('old-clone', metadata={'o': 'a'})
+    old_clone['data']['fields']['source_volid'] = old['id']
+    restored = record('restored')
+    restored['data']['fields']['snapshot_id'] = 'snap-1'
+    lookup = Lookup(base, clone, old, old_clone, restored,
+                    snapshots=[(base['id'], 'snap-1')])
+    converger = Converger(lookup)
+    the_plan = planned([{'name': 'base', 'state': 'absent'},
+                        {'name': 'clone', 'state': 'absent'},
+                        {'name': 'restored', 'state': 'absent'}], lookup,
+                       purge=True, purge_scope={'metadata': {'o': 'a'}})
+    assert the_plan.items[0].sources == the_plan.items[1:]
+    assert keys(the_plan.purge[0].sources) == ['old-clone (id-old-clone)']
+    bulk.run(the_plan, converger, workers=4)
+    finished, started = converger.finished, converger.started
+    assert finished.index('clone') < started.index('base')
+    assert finished.index('restored') < started.index('base')
+    assert finished.index('id-old-clone') < started.index('id-old')
+
+
+def test_no_purge_selects_nothing():
+    the_plan = planned([], Lookup(record('x')))
+    assert the_plan.purge == []
+
+
+# Running --------------------------------------------------------------------
+def test_independent_items_run_in_parallel_within_the_bound():
+    lookup = Lookup()
+    converger = Converger(lookup, delay=0.1)
+    the_plan = planned([{'name': 'v%d' % i, 'size': 1} for i in range(12)],
+                       lookup)
+    started = time.monotonic()
+    outcomes = bulk.run(the_plan, converger, workers=4)
+    elapsed = time.monotonic() - started
+    assert converger.most_active == 4
+    assert len(converger.threads) == 4
+    assert elapsed < 12 * 0.1 * 0.6        # far from sequential
+    assert [o.operations for o in outcomes] == [('created',)] * 12
+
+
+def test_one_worker_is_sequential_in_declaration_order():
+    lookup = Lookup()
+    converger = Converger(lookup, delay=0.01)
+    names = ['v%d' % i for i in range(6)]
+    bulk.run(planned([{'name': n, 'size': 1} for n in names], lookup),
+             converger, workers=1)
+    assert converger.most_active == 1
+    assert converger.started == names
+
+
+def test_a_clone_starts_after_its_source_converged():
+    lookup = Lookup()
+    converger = Converger(lookup)
+    the_plan = planned([{'name': 'copy2', 'source_volume': 'copy'},
+                        {'name': 'copy', 'source_volume': 'base'},
+                        {'name': 'base', 'size': 1},
+                        {'name': 'other', 'size': 1}], lookup)
+    outcomes = bulk.run(the_plan, converger, workers=4)
+    finished, started = converger.finished, converger.started
+    assert finished.index('base') < started.index('copy')
+    assert finished.index('copy') < started.index('copy2')
+    # The independent volumes did not wait for the chain.
+    assert set(started[:2]) == {'base', 'other'}
+    assert all(not o.failed for o in outcomes)
+
+
+def test_a_failed_item_skips_its_dependents_only():
+    lookup = Lookup()
+    converger = Converger(lookup, fail={'base'})
+    the_plan = planned([{'name': 'base', 'size': 1},
+                        {'name': 'copy', 'source_volume': 'base'},
+                        {'name': 'copy2', 'source_volume': 'copy'},
+                        {'name': 'v1', 'size': 1}, {'name': 'v2', 'size': 1}],
+                       lookup)
+    outcomes = bulk.run(the_plan, converger, workers=2)
+    by_name = {o.item.key: o for o in outcomes}
+    assert [o.item.key for o in outcomes] == ['base', 'copy', 'copy2', 'v1',
+                                              'v2']
+    assert by_name['base'].failed and not by_name['base'].skipped
+    assert by_name['copy'].skipped and by_name['copy2'].skipped
+    assert by_name['copy'].msg == \
+        'not attempted: base, which must converge first, did not'
+    assert by_name['copy2'].msg == \
+        'not attempted: copy, which must converge first, did not'
+    assert not by_name['v1'].failed and not by_name['v2'].failed
+    assert sorted(converger.started) == ['base', 'v1', 'v2']
+    assert set(lookup.records) == {'v1', 'v2'}
+    assert bulk.failure_lines(outcomes) == [
+        'base: create: the driver said no',
+        'copy: create: not attempted: base, which must converge first, did '
+        'not',
+        'copy2: create: not attempted: copy, which must converge first, did '
+        'not']
+
+
+def test_an_unexpected_error_fails_that_item_only():
+    lookup = Lookup()
+
+    def converge_one(declaration):
+        if declaration['name'] == 'bad':
+            raise KeyError('fields')
+        return bulk.ItemResult(False, {'name': declaration['name']})
+
+    outcomes = bulk.run(planned([{'name': 'bad'}, {'name': 'good'}], lookup),
+                        converge_one)
+    assert outcomes[0].msg == "unexpected KeyError: 'fields'"
+    assert not outcomes[1].failed
+
+
+def test_purge_runs_after_every_declared_item():
+    lookup = Lookup(record('old1', metadata={'o': 'a'}),
+                    record('old2', metadata={'o': 'a'}),
+                    record('base', metadata={'o': 'a'}))
+    converger = Converger(lookup)
+    the_plan = planned([{'name': 'base', 'size': 2},
+                        {'name': 'new', 'source_volume': 'old1'}], lookup,
+                       purge=True, purge_scope={'metadata': {'o': 'a'}})
+    outcomes = bulk.run(the_plan, converger, workers=4)
+    assert set(converger.started[:2]) == {'base', 'new'}
+    last_declared = max(converger.finished.index(k) for k in ('base', 'new'))
+    assert min(converger.started.index(k) for k in ('id-old1', 'id-old2')) \
+        > last_declared
+    assert [o.operations for o in outcomes] == [
+        ('grown',), ('created',), ('deleted',), ('deleted',)]
+    assert bulk.summary(outcomes) == {
+        'created': 1, 'grown': 1, 'relabelled': 0, 'deleted': 2,
+        'unchanged': 0, 'failed': 0}
+
+
+def test_check_mode_predicts_a_clone_of_a_volume_it_would_create():
+    lookup = Lookup()
+    calls = []
+
+    def converge_one(declaration):
+        calls.append(declaration['name'])
+        return bulk.ItemResult(True, {'name': declaration['name']},
+                               before={}, after={'name': declaration['name']})
+
+    outcomes = bulk.run(planned([{'name': 'base', 'size': 1},
+                                 {'name': 'copy', 'source_volume': 'base',
+                                  'size': 3}], lookup),
+                        converge_one, check_mode=True)
+    assert calls == ['base']          # cl_volume would not find copy's source
+    assert outcomes[1].result.changed
+    assert outcomes[1].result.volume['size'] == 3
+    assert outcomes[1].operations == ('created',)
+
+
+# The result -----------------------------------------------------------------
+def test_task_result_counts_and_lists_every_item():
+    lookup = Lookup(record('same'), record('small', metadata={'a': '1'}),
+                    record('old', metadata={'o': 'a'}))
+    converger = Converger(lookup, fail={'broken'})
+    the_plan = planned([{'name': 'same', 'size': 1},
+                        {'name': 'small', 'size': 2, 'metadata': {'a': '2'}},
+                        {'name': 'new', 'size': 1},
+                        {'name': 'broken', 'size': 1}], lookup,
+                       purge=True, purge_scope={'metadata': {'o': 'a'}})
+    outcomes = bulk.run(the_plan, converger)
+    message, changed, before, after, result = bulk.task_result(the_plan,
+                                                               outcomes)
+    assert changed is True
+    assert result['summary'] == {'created': 1, 'grown': 1, 'relabelled': 1,
+                                 'deleted': 1, 'unchanged': 1, 'failed': 1}
+    assert [v['name'] for v in result['volumes']] == ['same', 'small', 'new',
+                                                      'broken']
+    assert [v['name'] for v in result['purged']] == ['old']
+    assert result['volumes'][0]['changed'] is False
+    assert 'diff' not in result['volumes'][0]
+    assert result['volumes'][1]['diff']['after']['size'] == 2
+    assert result['volumes'][3]['failed'] is True
+    assert result['volumes'][3]['msg'] == 'the driver said no'
+    assert set(before) == set(after) == {'small', 'new', 'old (id-old)'}
+    assert message == ('1 of 5 volumes did not converge (the others did; a '
+                       're-run converges the rest):\n'
+                       'broken: create: the driver said no')
+    assert result['failures'] == ['broken: create: the driver said no']
+
+
+def test_a_declaration_that_changes_nothing():
+    lookup = Lookup(*[record('v%d' % i) for i in range(50)])
+    the_plan = planned([{'name': 'v%d' % i, 'size': 1} for i in range(50)],
+                       lookup)
+    outcomes = bulk.run(the_plan, Converger(lookup, delay=0))
+    message, changed, before, after, result = bulk.task_result(the_plan,
+                                                               outcomes)
+    assert message is None and changed is False
+    assert before == after == {}
+    assert result['summary']['unchanged'] == 50
