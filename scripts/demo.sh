@@ -9,6 +9,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 echo "== python venv (cinder 29, os-brick, ...)"
 venv=$(bash scripts/setup-venv.sh)
+# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
+export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
 echo "== local ceph cluster"
 bash scripts/ceph-lab.sh start >/dev/null
 eval "$(bash scripts/ceph-lab.sh env)"

@@ -49,6 +49,8 @@ trap cleanup EXIT
 
 stage "python venv"
 venv=$(bash scripts/setup-venv.sh)
+# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
+export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
 pytest=("$venv/bin/python" -m pytest -p no:cacheprovider -q
         -W ignore::DeprecationWarning)
 
