@@ -42,13 +42,16 @@ def _refuse_unknown_snapshots(volume, snapshots):
 
 
 def check_deleted(driver, volume, state):
-    """After the driver reported ``volume`` deleted: raise BackendError if
-    it kept the volume with snapshots instead (what it kept is put back)."""
+    """After the driver reported ``volume`` deleted: the BackendError to
+    raise if it kept the volume with snapshots instead (what it kept is put
+    back), else None.  Returned, not raised: the caller tells this verdict
+    from a failure to ask the storage."""
     kept = _ask(driver, volume, AFTER, state or {})
-    if kept:
-        raise errors.BackendError(
-            'volume %s: the driver reported it deleted but %s; the volume is '
-            'kept: delete its snapshots first' % (volume.id, kept))
+    if not kept:
+        return None
+    return errors.BackendError(
+        'volume %s: the driver reported it deleted but %s; the volume is '
+        'kept: delete its snapshots first' % (volume.id, kept))
 
 
 BEFORE, AFTER = 0, 1

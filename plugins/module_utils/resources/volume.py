@@ -277,9 +277,12 @@ class Volume(base.NamedResource, base.Resource):
         self._check_unused('deleting', 'delete')
         driver = self.backend.driver
         self._check_not_busy('delete')
-        checked = self.backend.bounded(
-            'checking before deleting volume %s' % self.id,
-            driver_checks.check_deletable, driver, self._ovo)
+        # The checks ask the storage too: bounded and mapped like the
+        # driver's own calls (an outage raises rados/rbd errors there).
+        with self._driver_call('check before deleting', None):
+            checked = self._call('checking before deleting',
+                                 driver_checks.check_deletable, driver,
+                                 self._ovo)
         previous = self.status
         self._ovo.terminated_at = base.now()
         self._set_status('deleting')
@@ -293,14 +296,16 @@ class Volume(base.NamedResource, base.Resource):
             self._ovo.terminated_at = None
             self._set_status(previous)
             raise
-        try:
-            self.backend.bounded(
-                'checking the deletion of volume %s' % self.id,
-                driver_checks.check_deleted, driver, self._ovo, checked)
-        except errors.BackendError as exc:
+        # Failing to look is not a verdict: the deletion's outcome is then
+        # unknown, as when the delete itself fails.
+        with self._driver_call('check the deletion', 'error_deleting'):
+            kept = self._call('checking the deletion of',
+                              driver_checks.check_deleted, driver, self._ovo,
+                              checked)
+        if kept is not None:
             self._ovo.terminated_at = None
-            self._set_status(previous, str(exc))
-            raise
+            self._set_status(previous, str(kept))
+            raise kept
         self._ended()
 
     def unmanage(self):

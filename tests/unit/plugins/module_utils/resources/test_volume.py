@@ -106,3 +106,64 @@ def test_extra_and_qos_specs_reach_driver(backend):
     assert volume_types.get_volume_type_qos_specs(
         volume._ovo.volume_type_id)['qos_specs']['specs'] == {
             'maxIOPS': '100'}
+
+
+class Timeout(Exception):
+    """What librbd raises when the storage stops answering (by name)."""
+
+
+def _storage_checks(monkeypatch, backend, before=None, after=None):
+    """Give the fake driver driver_checks entries (as RBD has)."""
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_checks
+    driver_class = type(backend.driver)
+    monkeypatch.setitem(
+        driver_checks._CHECKS,
+        '%s.%s' % (driver_class.__module__, driver_class.__name__),
+        (before or (lambda driver, volume: {}),
+         after or (lambda driver, volume, state: None)))
+
+
+def test_delete_check_failing_before_is_a_backend_error(backend,
+                                                        monkeypatch):
+    def storage_gone(driver, volume):
+        raise Timeout('[errno 110] RBD operation timeout')
+    _storage_checks(monkeypatch, backend, before=storage_gone)
+    volume = backend.create_volume(1)
+    with pytest.raises(cl.errors.BackendError,
+                       match='check before deleting failed.*Timeout'):
+        volume.delete()
+    # Nothing was done: as it was.
+    assert volume.status == 'available'
+    assert store(backend)['volumes'][volume.name_in_storage] == 1
+    monkeypatch.undo()
+    volume.delete()
+
+
+def test_delete_check_failing_after_leaves_error_deleting(backend,
+                                                         monkeypatch):
+    def storage_gone(driver, volume, state):
+        raise Timeout('[errno 110] RBD operation timeout')
+    _storage_checks(monkeypatch, backend, after=storage_gone)
+    volume = backend.create_volume(1)
+    with pytest.raises(cl.errors.BackendError,
+                       match='check the deletion failed.*Timeout'):
+        volume.delete()
+    # The driver said deleted, the check could not look: unknown, and
+    # deleting again settles it.
+    assert volume.status == 'error_deleting'
+    monkeypatch.undo()
+    volume.delete()
+    assert cl.Backend.persistence.get_volumes(volume_id=volume.id) == []
+
+
+def test_delete_check_finding_the_volume_kept(backend, monkeypatch):
+    _storage_checks(monkeypatch, backend,
+                    after=lambda driver, volume, state: 'kept it')
+    volume = backend.create_volume(1)
+    with pytest.raises(cl.errors.BackendError,
+                       match='reported it deleted but kept it'):
+        volume.delete()
+    assert volume.status == 'available'
+    assert 'kept it' in volume.error_message
+    monkeypatch.undo()
+    volume.delete()
