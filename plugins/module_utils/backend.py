@@ -9,8 +9,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
-from ansible_collections.openstack.cinderlib.plugins.module_utils.library_state import (  # noqa: F401 (their home before library_state)
-    BackendNotSetUp, MissingBackend, Settings)
+from ansible_collections.openstack.cinderlib.plugins.module_utils.library_state import Settings
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import Volume
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import manageable
 
@@ -45,7 +44,7 @@ class DriverConfiguration:
         for opt in opts:
             if opt.name in self._values:
                 self._cinder.set_option(opt.name, self._values[opt.name],
-                                         group=self._group)
+                                        group=self._group)
                 self._applied.add(opt.name)
 
     def append_config_values(self, volume_opts):
@@ -428,10 +427,8 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
     def create_volume(self, size, name='', description='', extra_specs=None,
                       qos_specs=None, pool_name=None, **kwargs):
         volume = Volume(self, size=size, name=name,
-                                  description=description,
-                                  extra_specs=extra_specs,
-                                  qos_specs=qos_specs, pool_name=pool_name,
-                                  **kwargs)
+                        description=description, extra_specs=extra_specs,
+                        qos_specs=qos_specs, pool_name=pool_name, **kwargs)
         return volume.create()
 
     # Existing storage objects --------------------------------------------
@@ -461,14 +458,14 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
         marker: the reference of the last entry of the previous page.
         """
         return manageable.list_manageable(self, 'volumes', marker, limit,
-                                         offset, sort_keys, sort_dirs)
+                                          offset, sort_keys, sort_dirs)
 
     def list_manageable_snapshots(self, marker=None, limit=1000, offset=0,
                                   sort_keys=None, sort_dirs=None):
         """As list_manageable_volumes, for snapshots; each entry also has
         source_reference, the reference of its volume."""
         return manageable.list_manageable(self, 'snapshots', marker, limit,
-                                         offset, sort_keys, sort_dirs)
+                                          offset, sort_keys, sort_dirs)
 
     def validate_connector(self, connector_dict):
         return driver_calls.call(

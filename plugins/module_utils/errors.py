@@ -8,7 +8,6 @@ Every error names what was wrong and, where there is one, the fix.  Callers
 """
 
 
-
 class CinderlibError(Exception):
     """Base class of every error raised by the core."""
 

@@ -19,6 +19,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 
+
 def _resources():
     from ansible_collections.openstack.cinderlib.plugins.module_utils import resources
     return resources

@@ -347,5 +347,3 @@ def _start_on_first_use(coordinator, start):
 
     coordinator.get_lock = started(coordinator.get_lock)
     coordinator.remove_lock = started(coordinator.remove_lock)
-
-

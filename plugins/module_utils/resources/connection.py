@@ -91,7 +91,7 @@ class Connection(base.VolumeChild, base.Resource):
             record['volume_id'])
         cinder = library_state.cinder()
         ovo = cinder.objects.VolumeAttachment(context=cinder.context,
-                                               id=record['id'])
+                                              id=record['id'])
         connection = cls(volume, ovo, device=record['data'].get('device'))
         connection._reload(record)
         return connection

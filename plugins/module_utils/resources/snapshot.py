@@ -42,7 +42,7 @@ class Snapshot(base.NamedResource, base.VolumeChild, base.Resource):
         self = cls.__new__(cls)
         cinder = library_state.cinder()
         ovo = cinder.objects.Snapshot(context=cinder.context,
-                                       id=record['id'])
+                                      id=record['id'])
         self._attach_volume(ovo, volume)
         base.Resource.__init__(self, volume.backend, ovo)
         self._reload(record)

@@ -74,7 +74,7 @@ class Volume(base.NamedResource, base.Resource):
         cinder = library_state.cinder()
         self = cls.__new__(cls)
         self._start(backend, cinder.objects.Volume(context=cinder.context,
-                                                    id=record['id']))
+                                                   id=record['id']))
         self._reload(record)
         backend._track(self)
         return self
@@ -398,8 +398,8 @@ class Volume(base.NamedResource, base.Resource):
 
     def create_snapshot(self, name=None, description=None, id=None, **kwargs):
         self._check_exists()
-        new = Snapshot(self, name=name, description=description,
-                                id=id, **kwargs)
+        new = Snapshot(self, name=name, description=description, id=id,
+                       **kwargs)
         new.create()
         self._track_child(new)
         return new

@@ -140,7 +140,7 @@ def test_delete_check_failing_before_is_a_backend_error(backend,
 
 
 def test_delete_check_failing_after_leaves_error_deleting(backend,
-                                                         monkeypatch):
+                                                          monkeypatch):
     def storage_gone(driver, volume, state):
         raise Timeout('[errno 110] RBD operation timeout')
     _storage_checks(monkeypatch, backend, after=storage_gone)
