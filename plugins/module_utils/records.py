@@ -17,8 +17,8 @@ import os
 import socket
 import time
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import (  # noqa: F401 (records.MASK & co.: their home before secrets.py)
-    MASK, SECRET_CONN_INFO_KEYS, masked_conn_info)
+from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import (
+    MASK, masked_conn_info)
 
 
 def _fields(record):

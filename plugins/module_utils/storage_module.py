@@ -424,7 +424,7 @@ class StorageModule(CollectionModule):
         """The core's object for a record, as persistence has it now: this
         process may hold it live from an earlier declaration, and records
         change without it (labels, other hosts)."""
-        _ = self.backend    # loads Cinder and the driver first
+        _loaded = self.backend    # loads Cinder and the driver first
         from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
         resource = getattr(cl, kind).get_by_id(record['id'])
         resource.refresh()

@@ -260,7 +260,7 @@ def test_one_of_many_threads_creates_the_volume(shared, backend):
             results.append(converge.volume(sm, dict(name='shared', size=1)))
         except Exception as exc:     # the test reports it
             errors.append(exc)
-    threads = [threading.Thread(target=declare) for _ in range(6)]
+    threads = [threading.Thread(target=declare) for _n in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -305,7 +305,7 @@ def test_the_persistence_plugin_is_built_once_for_all_threads(
         'db_url': 'sqlite:///%s' % (tmp_path / 'db.sqlite')})
     seen = []
     threads = [threading.Thread(target=lambda: seen.append(sm.persistence))
-               for _ in range(8)]
+               for _n in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
