@@ -494,3 +494,86 @@ def test_check_mode_plans_a_clone_as_cl_volume_plans_a_creation():
     assert outcomes[1].result['volume'] == converge.planned_volume(
         'unit', the_plan.items[1].declaration)
     assert outcomes[1].result['volume']['metadata'] == {'k': 'v'}
+
+
+# In this process, against the fake driver -----------------------------------
+# Items run on worker threads over one StorageModule: its per-thread locks,
+# the persistence plugin under threads (memory_db: one shared connection;
+# a SQLite file: a pool), driver calls on bounded_calls' workers.
+@pytest.fixture(params=['memory_db', 'sqlite'])
+def threaded_sm(request, backend, tmp_path):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
+    from core_helpers import DRIVER
+    kept = cl.Backend.persistence
+    if request.param == 'sqlite':
+        cl.Backend.set_persistence({'storage': 'db', 'connection':
+                                    'sqlite:///%s' % (tmp_path / 'b.sqlite')})
+    yield StorageModule.without_ansible(
+        {'backend': {'volume_backend_name': backend.id,
+                     'volume_driver': DRIVER},
+         'lock_path': str(tmp_path / 'locks')},
+        persistence=cl.Backend.persistence, backend=backend)
+    if request.param == 'sqlite':
+        cl.Backend.set_persistence({'storage': kept})
+
+
+def bulk_decl(volumes, **options):
+    return dict(dict(purge=False, purge_scope=None, workers=4), volumes=volumes,
+                **options)
+
+
+def test_items_converge_on_threads_of_one_process(threaded_sm, backend,
+                                                  monkeypatch):
+    import fake_driver
+    sm = threaded_sm
+    lock = threading.Lock()
+    seen = {'active': 0, 'most': 0, 'threads': set()}
+    real_create = fake_driver.FakeDriver.create_volume
+
+    def slow_create(driver, volume):
+        with lock:
+            seen['active'] += 1
+            seen['most'] = max(seen['most'], seen['active'])
+            seen['threads'].add(threading.current_thread().name)
+        try:
+            time.sleep(0.05)
+            return real_create(driver, volume)
+        finally:
+            with lock:
+                seen['active'] -= 1
+    monkeypatch.setattr(fake_driver.FakeDriver, 'create_volume', slow_create)
+    declared = [{'name': 'p%d' % i, 'size': 1, 'metadata': {'set': 'p'}}
+                for i in range(12)]
+    declared += [{'name': 'p%d-copy' % i, 'source_volume': 'p%d' % i}
+                 for i in range(3)]
+    result = bulk.volumes(sm, bulk_decl(declared))
+    assert result['summary']['created'] == 15 and result.changed
+    assert seen['most'] > 1                   # driver calls overlapped
+    # Driver calls run on bounded_calls' workers, not the items' threads.
+    assert seen['threads'] == {'cinderlib driver call'}
+    assert sm._held == set()
+    stored = sm.persistence.get_volumes(backend_name=backend.id)
+    assert sorted(r['name'] for r in stored) == sorted(
+        d['name'] for d in declared)
+    by_name = {r['name']: r for r in stored}
+    for i in range(3):
+        copy = result['volumes'][12 + i]['volume']
+        assert copy['source_volid'] == by_name['p%d' % i]['id']
+    again = bulk.volumes(sm, bulk_decl(declared))
+    assert not again.changed and again['summary']['unchanged'] == 15
+    purged = bulk.volumes(sm, bulk_decl([], purge=True, purge_scope={
+        'metadata': {'set': 'p'}}))
+    # The clones carry no metadata: out of the scope, they stay.
+    assert purged['summary'] == dict(dict.fromkeys(bulk.SUMMARY_KEYS, 0),
+                                     deleted=12)
+    assert sorted(r['name'] for r in sm.persistence.get_volumes(
+        backend_name=backend.id)) == ['p0-copy', 'p1-copy', 'p2-copy']
+    for record in sm.persistence.get_volumes(backend_name=backend.id):
+        converge_absent(sm, record)
+
+
+def converge_absent(sm, record):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
+    converge.volume(sm, {'id': record['id'], 'state': 'absent',
+                         'cascade': True})
