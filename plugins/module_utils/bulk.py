@@ -324,9 +324,16 @@ def run(the_plan, converge_one, workers=DEFAULT_WORKERS, check_mode=False):
 class _Workers:
     """At most ``size`` threads converging items, started as needed.
 
-    Daemon threads, not concurrent.futures': the module's exit never waits
-    for them (every item is done by then; a driver library's thread state
-    must not hold the task).
+    Daemon threads that nobody joins, not concurrent.futures' pool: the
+    first item to set the backend up imports Cinder on its worker, and
+    eventlet (imported by cinder.utils, tooz, futurist) makes a copy of the
+    threading module there (patcher.original) whose module-level
+    ``_MainThread()`` takes a new thread-state sentinel for that thread.
+    The worker's own Thread then never sees its sentinel released: the OS
+    thread ends, ``join()`` waits forever (the pool's shutdown and its exit
+    hook hung).  Every item is done before ``run`` returns; nothing needs a
+    join.  (test_bulk.py: a worker importing eventlet does not hold the
+    task.)
     """
 
     def __init__(self, size, converge_one):

@@ -577,3 +577,30 @@ def converge_absent(sm, record):
     from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
     converge.volume(sm, {'id': record['id'], 'state': 'absent',
                          'cascade': True})
+
+
+def test_a_worker_that_first_imports_eventlet_does_not_hold_the_task():
+    # A fresh process: the first import of eventlet (as Cinder's set-up
+    # does it, on the item's worker) orphans that thread's join sentinel.
+    import subprocess
+    import sys
+    code = (
+        'import warnings\n'
+        'warnings.simplefilter("ignore")\n'
+        'from ansible_collections.openstack.cinderlib.plugins.module_utils '
+        'import bulk\n'
+        'from ansible_collections.openstack.cinderlib.plugins.module_utils.'
+        'results import Result\n'
+        'class NoRecords:\n'
+        '    def volume(self, *args):\n'
+        '        return None\n'
+        'def converge_one(declaration):\n'
+        '    import eventlet.patcher\n'
+        '    return Result(False, volume={})\n'
+        'the_plan = bulk.plan([{"name": "a"}, {"name": "b"}], NoRecords(), '
+        '"unit")\n'
+        'print(len(bulk.run(the_plan, converge_one, workers=2)))\n')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == '2'
