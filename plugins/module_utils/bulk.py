@@ -8,9 +8,10 @@ changes: each item is checked, an item made from another declared volume
 waits for it, a cycle, a missing source or a purge without a scope refuses
 the whole task, and purge selects the managed volumes it removes.  ``run``
 then converges the items with a bounded pool of threads, each one as
-cl_volume converges a volume (``_converge_one``), each as soon as the
-volumes it is made from are done; an item whose source did not converge is
-not attempted.  ``task_result`` builds what the task returns.
+cl_volume converges a volume (``converge.volume``, each item on a worker
+thread over the task's one StorageModule), each as soon as the volumes it is
+made from are done; an item whose source did not converge is not attempted.
+``task_result`` builds what the task returns, ``volumes`` is the task.
 
 A declaration that changes nothing never sets the backend up: each item's
 decision is cl_volume's, which reads the records only, and the driver is
@@ -18,14 +19,13 @@ loaded by the first item that has something to change.
 """
 
 import collections
-import inspect
 import queue
 import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
-from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec import volume_declaration
 
 # Measured on the Ceph lab (docs/bulk.md, tests/benchmark/bulk_bench.py):
@@ -36,30 +36,6 @@ SUMMARY_KEYS = ('created', 'grown', 'relabelled', 'deleted', 'unchanged',
                 'failed')
 # Fields whose change is a relabel (no driver call).
 _LABELS = ('name', 'description', 'metadata')
-
-
-class Refused(errors.InvalidInput):
-    """The declaration as a whole is refused; nothing was changed."""
-
-
-class ItemFailed(Exception):
-    """One item did not converge; ``msg`` says why (cl_volume's message)."""
-
-    def __init__(self, msg):
-        super().__init__(msg)
-        self.msg = msg
-
-
-class ItemResult:
-    """What converging one item did: cl_volume's result, without exiting."""
-
-    def __init__(self, changed, volume, before=None, after=None,
-                 warnings=()):
-        self.changed = bool(changed)
-        self.volume = volume or {}
-        self.before = before
-        self.after = after
-        self.warnings = list(warnings)
 
 
 class Item:
@@ -134,9 +110,10 @@ class Outcome:
 
 
 class Plan:
-    def __init__(self, items, purge):
+    def __init__(self, items, purge, backend_name):
         self.items = items          # in declaration order
         self.purge = purge          # run once every declared item is done
+        self.backend_name = backend_name
 
 
 class RecordLookup:
@@ -164,7 +141,11 @@ def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
         if not item.key:
             raise Refused('volumes[%d]: give the volume a name or an id'
                           % item.index)
-        _check_declaration(item.declaration)
+        try:
+            converge.check_volume_declaration(item.declaration)
+        except Refused as exc:
+            raise Refused('volumes[%d] (%s): %s; nothing was changed' % (
+                item.index, item.key, exc.msg)) from None
     declared = _declared_keys(items)
     _check_cycles(items, declared)
     for item in items:
@@ -179,7 +160,7 @@ def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
     _order_deletions(items, lookup)
     purged = _purge_items(items, lookup, purge, purge_scope)
     _order_deletions(purged, lookup)
-    return Plan(items, purged)
+    return Plan(items, purged, backend_name)
 
 
 def _declared_keys(items):
@@ -324,16 +305,17 @@ def _purge_items(items, lookup, purge, purge_scope):
 def run(the_plan, converge_one, workers=DEFAULT_WORKERS, check_mode=False):
     """Every item's Outcome, in plan order (declared items, then purge).
 
-    ``converge_one(declaration)`` converges one item and returns an
-    ItemResult or raises ItemFailed.  Items start in declaration order as
+    ``converge_one(declaration)`` converges one item and returns its
+    results.Result or raises (a CinderlibError's message is the item's).  Items start in declaration order as
     soon as the items they are made from have converged, at most
     ``workers`` at a time; purge starts once every declared item is done.
     """
     outcomes = {}
     pool = _Workers(workers, converge_one)
     try:
-        _run_graph(the_plan.items, pool, outcomes, check_mode)
-        _run_graph(the_plan.purge, pool, outcomes, check_mode)
+        for items in (the_plan.items, the_plan.purge):
+            _run_graph(items, pool, outcomes,
+                       check_mode and the_plan.backend_name)
     finally:
         pool.close()
     return [outcomes[item] for item in the_plan.items + the_plan.purge]
@@ -342,9 +324,16 @@ def run(the_plan, converge_one, workers=DEFAULT_WORKERS, check_mode=False):
 class _Workers:
     """At most ``size`` threads converging items, started as needed.
 
-    Daemon threads, not concurrent.futures': the module's exit never waits
-    for them (every item is done by then; a driver library's thread state
-    must not hold the task).
+    Daemon threads that nobody joins, not concurrent.futures' pool: the
+    first item to set the backend up imports Cinder on its worker, and
+    eventlet (imported by cinder.utils, tooz, futurist) makes a copy of the
+    threading module there (patcher.original) whose module-level
+    ``_MainThread()`` takes a new thread-state sentinel for that thread.
+    The worker's own Thread then never sees its sentinel released: the OS
+    thread ends, ``join()`` waits forever (the pool's shutdown and its exit
+    hook hung).  Every item is done before ``run`` returns; nothing needs a
+    join.  (test_bulk.py: a worker importing eventlet does not hold the
+    task.)
     """
 
     def __init__(self, size, converge_one):
@@ -382,7 +371,9 @@ class _Workers:
             self.todo.put(None)
 
 
-def _run_graph(items, pool, outcomes, check_mode):
+def _run_graph(items, pool, outcomes, check_mode_backend):
+    """Converge ``items`` as their sources allow; ``check_mode_backend``:
+    the backend's name in check mode (else None)."""
     waiting = {item: set(item.sources) for item in items}
     dependents = collections.defaultdict(list)
     for item in items:
@@ -407,10 +398,15 @@ def _run_graph(items, pool, outcomes, check_mode):
     while ready or running:
         while ready:
             item = ready.popleft()
-            if check_mode and any(s.record is None for s in item.sources):
+            if check_mode_backend and any(s.record is None
+                                          for s in item.sources):
                 # Its source does not exist yet: cl_volume would refuse to
-                # look at it; predict the creation instead.
-                finish(Outcome(item, _planned_creation(item.declaration)))
+                # look at it; predict the creation as cl_volume's check
+                # mode does.
+                planned = converge.planned_volume(check_mode_backend,
+                                                  item.declaration)
+                finish(Outcome(item, Result(True, before={}, after=planned,
+                                            volume=planned)))
                 continue
             pool.submit(item)
             running += 1
@@ -422,8 +418,9 @@ def _run_graph(items, pool, outcomes, check_mode):
 def _attempt(converge_one, item):
     try:
         return Outcome(item, converge_one(item.declaration))
-    except ItemFailed as exc:
-        return Outcome(item, msg=exc.msg)
+    except errors.CinderlibError as exc:
+        # Refused (cl_volume's refusal) or the core's error: its message.
+        return Outcome(item, msg=str(exc))
     except Exception as exc:
         # One item's defect must not lose the others' results.
         return Outcome(item, msg='unexpected %s: %s' % (type(exc).__name__,
@@ -459,7 +456,7 @@ def _item_entry(outcome):
         entry['volume'] = records.volume_view(item.record) \
             if item.record else {}
         return entry
-    entry['volume'] = result.volume
+    entry['volume'] = result.values.get('volume') or {}
     if result.changed:
         entry['diff'] = {'before': result.before or {},
                          'after': result.after or {}}
@@ -469,145 +466,41 @@ def _item_entry(outcome):
 
 
 def task_result(the_plan, outcomes):
-    """(failure message or None, the task's result without ``changed``,
-    before, after) for the whole set."""
+    """The task's Result; raises Refused, with every item's result and
+    ``changed``, when an item did not converge."""
     entries = [_item_entry(o) for o in outcomes]
     declared = len(the_plan.items)
     before, after = {}, {}
+    warnings = []
     for outcome, entry in zip(outcomes, entries):
         if entry['changed']:
             before[outcome.item.label] = entry['diff']['before']
             after[outcome.item.label] = entry['diff']['after']
-    result = {'volumes': entries[:declared],
-              'purged': entries[declared:],
-              'summary': summary(outcomes)}
+        warnings.extend('%s: %s' % (outcome.item.label, warning)
+                        for warning in entry.get('warnings', ()))
     lines = failure_lines(outcomes)
-    result['failures'] = lines
-    message = None
-    if lines:
-        message = ('%d of %d volumes did not converge (the others did; a '
-                   're-run converges the rest):\n%s' % (
-                       len(lines), len(outcomes), '\n'.join(lines)))
+    values = {'volumes': entries[:declared], 'purged': entries[declared:],
+              'summary': summary(outcomes), 'failures': lines}
     changed = any(e['changed'] for e in entries)
-    return message, changed, before, after, result
+    if lines:
+        raise Refused('%d of %d volumes did not converge (the others did; a '
+                      're-run converges the rest):\n%s' % (
+                          len(lines), len(outcomes), '\n'.join(lines)),
+                      changed=changed, **values)
+    if not changed:
+        before = after = None
+    return Result(changed, before=before, after=after, warnings=warnings,
+                  **values)
 
 
-def volumes(sm):
-    """The cl_volumes task: plan, converge, report (one exit, at the end)."""
-    params = sm.params
-    if params['workers'] < 1:
-        sm.fail('workers must be 1 or more (how many volumes converge at '
-                'once); got %d' % params['workers'])
-    the_plan = plan(params['volumes'], RecordLookup(sm), sm.backend_name,
-                    params['purge'], params['purge_scope'])
-    outcomes = run(the_plan, lambda d: _converge_one(sm, d),
-                   workers=params['workers'], check_mode=sm.check_mode)
-    message, changed, before, after, result = task_result(the_plan, outcomes)
-    if message:
-        sm.fail(message, changed=changed, **result)
-    sm.exit(changed, before=before if changed else None,
-            after=after if changed else None, **result)
-
-
-# The adapter to converge ------------------------------------------------------
-# Only this section knows how converge is called; wiring changes it alone.
-def _converge_takes_declarations():
-    """Whether converge.volume takes (sm, declaration) and returns a result
-    (the restructured core, issue 12), or ends the task itself (today)."""
-    return len(inspect.signature(converge.volume).parameters) >= 2
-
-
-def _converge_one(sm, declaration):
-    """Converge one declared volume as cl_volume does, without ending the
-    task: an ItemResult, or ItemFailed with cl_volume's message."""
-    if not _converge_takes_declarations():
-        return _ItemModule(sm, declaration).converge()
-    try:
-        result = converge.volume(sm, declaration)
-    except errors.CinderlibError as exc:
-        # Wiring: converge's refusal type (errors.TaskFailed or
-        # converge.Refusal) and its ``msg``.
-        raise ItemFailed(str(exc)) from None
-    return ItemResult(changed=result.changed, volume=result.volume,
-                      before=result.before, after=result.after,
-                      warnings=result.warnings)
-
-
-# Until issue 12 lands: today's converge.volume(sm) reads sm.params and ends
-# the task with sm.exit / sm.fail.  Each item gets a module of its own whose
-# params are the task's plus its declaration, whose exit and fail end only
-# the item, and which holds its own locks; the records, the persistence
-# plugin, the lock service and the backend stay the task's, built once under
-# one lock.  Wiring deletes this section.
-_BUILDING = threading.RLock()
-
-
-class _ItemDone(Exception):
-    def __init__(self, result):
-        super().__init__('item done')
-        self.result = result
-
-
-class _ItemModule(StorageModule):
-
-    def __init__(self, task_module, declaration):
-        # pylint: disable=super-init-not-called
-        self.__dict__.update(task_module.__dict__)
-        self._task_module = task_module
-        self.params = dict(task_module.params, **declaration)
-        self._held = set()
-        self.settled = False
-
-    def converge(self):
-        try:
-            converge.volume(self)
-        except _ItemDone as done:
-            return done.result
-        except errors.CinderlibError as exc:
-            raise ItemFailed(str(exc)) from None
-        raise ItemFailed('converge.volume returned without a result')
-
-    @property
-    def records(self):
-        with _BUILDING:
-            return self._task_module.records
-
-    @property
-    def persistence(self):
-        with _BUILDING:
-            return self._task_module.persistence
-
-    def setup_backend(self):
-        with _BUILDING:
-            return self._task_module.setup_backend()
-
-    def _get_lock(self, name):
-        with _BUILDING:
-            return self._task_module._get_lock(name)
-
-    def fail(self, msg, **result):
-        raise ItemFailed(msg)
-
-    def exit(self, changed, before=None, after=None, **result):
-        raise _ItemDone(ItemResult(changed or self.settled,
-                                   result.get('volume'), before=before,
-                                   after=after))
-
-
-def _check_declaration(declaration):
-    """cl_volume's checks of a declaration that need no records (size of 1
-    GiB or more), raising Refused, so a bad item refuses the whole task
-    before anything changes.  Today they run inside converge.volume, per
-    item; wiring calls converge's own check here once it is on its own."""
-
-
-def _planned_creation(declaration):
-    """What check mode predicts for a volume made from one this task creates
-    first: the shape of cl_volume's own check-mode answer.  Wiring: the
-    planned view converge builds (issue 12: check mode from the same view
-    functions)."""
-    planned = {'name': declaration['name'], 'size': declaration['size'],
-               'description': declaration['description'],
-               'metadata': declaration['metadata'] or {},
-               'status': 'available'}
-    return ItemResult(True, planned, before={}, after=planned)
+def volumes(sm, decl):
+    """Converge a cl_volumes declaration (``decl``: its options) over one
+    StorageModule, item by item on worker threads; the task's Result."""
+    if decl['workers'] < 1:
+        raise Refused('workers must be 1 or more (how many volumes converge '
+                      'at once); got %d' % decl['workers'])
+    the_plan = plan(decl['volumes'], RecordLookup(sm), sm.backend_name,
+                    decl['purge'], decl['purge_scope'])
+    outcomes = run(the_plan, lambda item: converge.volume(sm, item),
+                   workers=decl['workers'], check_mode=sm.check_mode)
+    return task_result(the_plan, outcomes)

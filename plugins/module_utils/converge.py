@@ -23,7 +23,9 @@ the result the views of records.py give for what would be made.
 """
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
+from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
+from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 # Statuses a declared resource may be found in and used as it is.
@@ -136,10 +138,7 @@ def _planned(view):
 def volume(sm, decl):
     """Converge one cl_volume declaration (see the module doc)."""
     task = _Task(sm, decl)
-    size = decl.get('size')
-    if size is not None and size < 1:
-        raise Refused('size must be a whole number of GiB, 1 or more; got %s'
-                      % size)
+    check_volume_declaration(decl)
     key = decl.get('id') or decl.get('name')
     record = sm.find_volume(key)
     if task.absent:
@@ -149,6 +148,25 @@ def volume(sm, decl):
     if record is None:
         return _volume_create(task, key)
     return _volume_update(task, record)
+
+
+def check_volume_declaration(decl):
+    """Refuse what is wrong with a cl_volume declaration whatever the
+    records say (cl_volumes checks every item so before changing any)."""
+    if decl.get('size') is not None:
+        try:
+            validation.size_gib(decl['size'])
+        except errors.InvalidInput as exc:
+            raise Refused(str(exc)) from None
+
+
+def planned_volume(backend_name, decl):
+    """The view check mode shows for the volume a declaration would create."""
+    return _planned(records.volume_view(records.planned_record(
+        backend_name, 'available', id=decl.get('id'), name=decl.get('name'),
+        size=decl.get('size'), fields={
+            'display_description': decl.get('description'),
+            'metadata': decl.get('metadata') or {}})))
 
 
 def _volume_create(task, key):
@@ -166,11 +184,7 @@ def _volume_create(task, key):
         fields['metadata'] = decl['metadata']
     create, sources = _volume_creator(task, fields)
     if task.check_mode:
-        planned = _planned(records.volume_view(records.planned_record(
-            sm.backend_name, 'available', id=volume_id, name=name,
-            size=decl.get('size'), fields={
-                'display_description': decl.get('description'),
-                'metadata': decl.get('metadata') or {}})))
+        planned = planned_volume(sm.backend_name, decl)
         return task.result(True, before={}, after=planned, volume=planned)
     locks = [('volume', source) for source in sources]
     if name:

@@ -3,9 +3,6 @@
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: cl_volumes
 short_description: Converge a whole set of declared volumes in one task
@@ -293,7 +290,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    sm.run(bulk.volumes)
+    sm.run(lambda: bulk.volumes(sm, sm.declaration()))
 
 
 if __name__ == '__main__':

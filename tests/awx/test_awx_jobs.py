@@ -318,9 +318,10 @@ def provisioned(awx):
 def test_provision_job(provisioned):
     provisioned.assert_successful()
     provisioned.assert_collection_from_project_update()
-    created = [e for e in provisioned.results('Create or grow the volumes', items=True)
-               if e['res'].get('changed')]
-    assert {e['res']['item']['name'] for e in created} == {'awx-data', 'awx-logs'}
+    # One cl_volumes task: its items' results are in its ``volumes``.
+    created = [item for e in provisioned.results('Create or grow the volumes')
+               for item in e['res']['volumes'] if item['changed']]
+    assert {item['name'] for item in created} == {'awx-data', 'awx-logs'}
     assert provisioned.stats['changed'] == {'ceph-ee': 3}, provisioned.changed_tasks()
     provisioned.assert_no_secret()
 

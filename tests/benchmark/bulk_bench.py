@@ -14,8 +14,9 @@ floors and the tasks alternating round by round, so machine load hits both:
   change, the N deleted by ``purge`` in one task, each as a ratio to its
   floor (a ``/bin/true`` task plus the N librbd calls; the no-change run
   to the ``/bin/true`` task alone);
-- the ``loop:`` over cl_volume for the same N (created, no change, deleted),
-  for comparison;
+- the ``loop:`` over cl_volume (created, no change, deleted), for
+  comparison: L items (default 10; a loop of 100 takes minutes on a loaded
+  machine), scaled to N per item and printed as scaled;
 - M declared volumes (default 1,000) with nothing to change: the task's time
   and the module process's peak RSS, beside the same for N.
 
@@ -25,7 +26,8 @@ If cl_volumes cannot run here (its probe task fails), the floors and the
 loop are printed alone.
 
 Run by ``scripts/benchmark.sh bulk``, or: python bulk_bench.py [--volumes
-100] [--many 1000] [--rounds 3] [--loop-rounds 1] [--skip-loop]
+100] [--many 1000] [--rounds 3] [--loop-volumes 10] [--loop-rounds 1]
+[--skip-loop]
 (needs the Ceph lab's CL_CEPH_* variables and ANSIBLE_COLLECTIONS_PATH).
 """
 
@@ -171,6 +173,9 @@ def main():
     parser.add_argument('--volumes', type=int, default=100)
     parser.add_argument('--many', type=int, default=1000)
     parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--loop-volumes', type=int, default=10,
+                        help='items of the loop over cl_volume (its time '
+                        'is scaled to --volumes per item)')
     parser.add_argument('--loop-rounds', type=int, default=1)
     parser.add_argument('--skip-loop', action='store_true')
     args = parser.parse_args()
@@ -203,10 +208,15 @@ def main():
                 add('bulk no change', tasks.bulk(volumes))
                 add('bulk purge', tasks.purge_all())
         if not args.skip_loop:
+            # Measured on loop_volumes items, scaled to count.
+            scale = count / args.loop_volumes
             for round_ in range(args.loop_rounds):
-                add('loop create', tasks.loop(count, size=1))
-                add('loop no change', tasks.loop(count, size=1))
-                add('loop delete', tasks.loop(count, state='absent'))
+                add('loop create', scale * tasks.loop(args.loop_volumes,
+                                                      size=1))
+                add('loop no change', scale * tasks.loop(args.loop_volumes,
+                                                         size=1))
+                add('loop delete', scale * tasks.loop(args.loop_volumes,
+                                                      state='absent'))
         if ready:
             for size in (count, args.many):
                 volumes = tasks.declared(size, 'many')
@@ -257,17 +267,21 @@ def report(figures, count, args, ready):
         print('cl_volumes: its probe task failed here (run it alone to see '
               'why); its ratios are not measured')
     if 'loop create' in med:
-        print('loop: over cl_volume, %d volumes created: %.0f s, %.1fx the '
-              'floor (%.0f ms per item)' % (
-                  count, med['loop create'], med['loop create'] / create_floor,
+        scaled = ('scaled: measured on %d items, times %.0f' % (
+            args.loop_volumes, count / args.loop_volumes)
+            if args.loop_volumes != count else 'measured')
+        print('loop: over cl_volume, %d volumes created (%s): %.0f s, %.1fx '
+              'the floor (%.0f ms per item)' % (
+                  count, scaled, med['loop create'],
+                  med['loop create'] / create_floor,
                   1000 * med['loop create'] / count))
-        print('loop: over cl_volume, %d volumes, nothing to change: %.0f s, '
-              '%.1fx one command: /bin/true task' % (
-                  count, med['loop no change'],
+        print('loop: over cl_volume, %d volumes, nothing to change (%s): '
+              '%.0f s, %.1fx one command: /bin/true task' % (
+                  count, scaled, med['loop no change'],
                   med['loop no change'] / med['true']))
-        print('loop: over cl_volume, %d volumes deleted: %.0f s, %.1fx the '
-              'floor' % (count, med['loop delete'],
-                         med['loop delete'] / remove_floor))
+        print('loop: over cl_volume, %d volumes deleted (%s): %.0f s, %.1fx '
+              'the floor' % (count, scaled, med['loop delete'],
+                             med['loop delete'] / remove_floor))
     if ready:
         for size in (count, args.many):
             print('%d declared volumes, nothing to change: task %.2f s, '

@@ -397,8 +397,10 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         filters = {column: value for column, value in filters.items()
                    if value is not None}
         query = self._select(table_name, tuple(sorted(filters)))
+        # memory_db: reads share the one connection with other threads'
+        # transactions, so they take the lock the writes take.
         with self._database_errors('reading %s' % table_name), \
-                self.engine.connect() as conn:
+                self._thread_lock, self.engine.connect() as conn:
             return [self._row_to_record(row)
                     for row in conn.execute(query, filters)]
 
@@ -514,7 +516,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         if key is not None:
             query = query.where(table.c.key == key)
         with self._database_errors('reading key-value pairs'), \
-                self.engine.connect() as conn:
+                self._thread_lock, self.engine.connect() as conn:
             return [base.KeyValue(row.key, row.value)
                     for row in conn.execute(query)]
 

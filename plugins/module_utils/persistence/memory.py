@@ -28,6 +28,8 @@ class MemoryPersistence(base.PersistenceDriverBase):
     def __init__(self, unique_names=False):
         super().__init__()
         self.unique_names = bool(unique_names)
+        # Threads of one process (cl_volumes' items) share the dicts: a
+        # read never iterates one while another thread changes it.
         self._lock = threading.Lock()
         self.volumes = {}
         self.snapshots = {}
@@ -37,10 +39,12 @@ class MemoryPersistence(base.PersistenceDriverBase):
     def describe(self):
         return 'memory'
 
-    @staticmethod
-    def _get(table, **filters):
-        return [base.copy_record(record) for record in table.values()
-                if _matches(record, filters)]
+    def _get(self, table, **filters):
+        with self._lock:
+            found = [record for record in table.values()
+                     if _matches(record, filters)]
+        # Saved records are never changed in place, only replaced.
+        return [base.copy_record(record) for record in found]
 
     def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
         return self._get(self.volumes, id=volume_id, name=volume_name,
@@ -56,7 +60,9 @@ class MemoryPersistence(base.PersistenceDriverBase):
                          volume_id=volume_id)
 
     def get_key_values(self, key=None):
-        return [base.KeyValue(k, v) for k, v in sorted(self.key_values.items())
+        with self._lock:
+            pairs = sorted(self.key_values.items())
+        return [base.KeyValue(k, v) for k, v in pairs
                 if key is None or k == key]
 
     def _set_named(self, table, record, scope):
@@ -79,19 +85,26 @@ class MemoryPersistence(base.PersistenceDriverBase):
         self._set_named(self.snapshots, snapshot, 'volume_id')
 
     def set_connection(self, connection):
-        self.connections[connection['id']] = base.copy_record(connection)
+        record = base.copy_record(connection)
+        with self._lock:
+            self.connections[connection['id']] = record
 
     def set_key_value(self, key_value):
-        self.key_values[key_value.key] = key_value.value
+        with self._lock:
+            self.key_values[key_value.key] = key_value.value
+
+    def _pop(self, table, key):
+        with self._lock:
+            table.pop(key, None)
 
     def delete_volume(self, volume):
-        self.volumes.pop(base.record_id(volume), None)
+        self._pop(self.volumes, base.record_id(volume))
 
     def delete_snapshot(self, snapshot):
-        self.snapshots.pop(base.record_id(snapshot), None)
+        self._pop(self.snapshots, base.record_id(snapshot))
 
     def delete_connection(self, connection):
-        self.connections.pop(base.record_id(connection), None)
+        self._pop(self.connections, base.record_id(connection))
 
     def delete_key_value(self, key_value):
-        self.key_values.pop(base.record_id(key_value), None)
+        self._pop(self.key_values, base.record_id(key_value))

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import bulk
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 
 def record(name, size=1, metadata=None, volume_id=None, status='available'):
@@ -68,7 +69,7 @@ class Converger:
         try:
             time.sleep(self.delay)
             if key in self.fail:
-                raise bulk.ItemFailed('the driver said no')
+                raise Refused('the driver said no')
             return self._converge(declaration, key)
         finally:
             with self.lock:
@@ -79,18 +80,18 @@ class Converger:
         found = self.lookup.volume(key)
         if declaration['state'] == 'absent':
             if found is None:
-                return bulk.ItemResult(False, {})
+                return Result(False, volume={})
             with self.lock:
                 del self.lookup.records[found['name']]
             view = {'name': found['name'], 'size': found['size']}
-            return bulk.ItemResult(True, view, before=view, after={})
+            return Result(True, before=view, after={}, volume=view)
         if found is None:
             view = {'name': key, 'size': declaration['size'] or 1,
                     'metadata': declaration['metadata'] or {}}
             with self.lock:
                 self.lookup.records[key] = record(
                     key, view['size'], declaration['metadata'])
-            return bulk.ItemResult(True, view, before={}, after=view)
+            return Result(True, before={}, after=view, volume=view)
         before = {'name': found['name'], 'size': found['size'],
                   'metadata': found['data']['fields']['metadata']}
         after = dict(before)
@@ -100,8 +101,8 @@ class Converger:
             after['metadata'] = declaration['metadata']
             found['data']['fields']['metadata'] = declaration['metadata']
         if after == before:
-            return bulk.ItemResult(False, before)
-        return bulk.ItemResult(True, after, before=before, after=after)
+            return Result(False, volume=before)
+        return Result(True, before=before, after=after, volume=after)
 
 
 def planned(declarations, lookup, **kwargs):
@@ -144,7 +145,7 @@ def test_a_source_named_by_its_declared_id():
 ])
 def test_a_cycle_is_refused_naming_its_volumes(declarations, named):
     lookup = Lookup()
-    with pytest.raises(bulk.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         planned(declarations, lookup)
     assert named in str(refused.value)
     assert 'nothing was changed' in str(refused.value)
@@ -152,14 +153,14 @@ def test_a_cycle_is_refused_naming_its_volumes(declarations, named):
 
 
 def test_a_cycle_of_existing_volumes_is_refused_too():
-    with pytest.raises(bulk.Refused, match='a cycle'):
+    with pytest.raises(Refused, match='a cycle'):
         planned([{'name': 'a', 'source_volume': 'b'},
                  {'name': 'b', 'source_volume': 'a'}],
                 Lookup(record('a'), record('b')))
 
 
 def test_missing_sources_are_refused_together():
-    with pytest.raises(bulk.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         planned([{'name': 'ok', 'size': 1},
                  {'name': 'c1', 'source_volume': 'nowhere'},
                  {'name': 'c2', 'source_snapshot': 'snap-id'}], Lookup())
@@ -178,7 +179,7 @@ def test_a_missing_source_of_an_existing_volume_does_not_matter():
 
 
 def test_a_snapshot_of_a_volume_created_in_the_same_task_is_refused():
-    with pytest.raises(bulk.Refused, match='source_snapshot nightly of base '
+    with pytest.raises(Refused, match='source_snapshot nightly of base '
                        'cannot exist yet, since this task creates base'):
         planned([{'name': 'base', 'size': 1},
                  {'name': 'restored', 'source_volume': 'base',
@@ -202,7 +203,7 @@ def test_a_snapshot_of_an_existing_declared_volume():
 
 
 def test_a_source_the_declaration_removes_is_refused():
-    with pytest.raises(bulk.Refused, match='copy is made from base, which '
+    with pytest.raises(Refused, match='copy is made from base, which '
                        'this declaration removes'):
         planned([{'name': 'base', 'state': 'absent'},
                  {'name': 'copy', 'source_volume': 'base'}],
@@ -211,13 +212,13 @@ def test_a_source_the_declaration_removes_is_refused():
 
 @pytest.mark.parametrize('second', [{'name': 'v'}, {'id': 'u-1', 'name': 'w'}])
 def test_a_volume_declared_twice_is_refused(second):
-    with pytest.raises(bulk.Refused, match=r'volumes\[0\] and volumes\[1\] '
+    with pytest.raises(Refused, match=r'volumes\[0\] and volumes\[1\] '
                        'both declare volume'):
         planned([{'name': 'v', 'id': 'u-1', 'size': 1}, second], Lookup())
 
 
 def test_an_item_needs_a_name_or_an_id():
-    with pytest.raises(bulk.Refused, match=r'volumes\[1\]: give the volume '
+    with pytest.raises(Refused, match=r'volumes\[1\]: give the volume '
                        'a name or an id'):
         planned([{'name': 'v'}, {'size': 1}], Lookup())
 
@@ -233,7 +234,7 @@ def test_null_options_take_their_defaults():
 @pytest.mark.parametrize('scope', [None, {}, {'metadata': {}},
                                    {'metadata': None, 'name_prefix': ''}])
 def test_purge_without_a_scope_is_refused(scope):
-    with pytest.raises(bulk.Refused, match='purge: true removes undeclared '
+    with pytest.raises(Refused, match='purge: true removes undeclared '
                        'volumes only within purge_scope'):
         planned([], Lookup(record('x')), purge=True, purge_scope=scope)
 
@@ -372,7 +373,7 @@ def test_an_unexpected_error_fails_that_item_only():
     def converge_one(declaration):
         if declaration['name'] == 'bad':
             raise KeyError('fields')
-        return bulk.ItemResult(False, {'name': declaration['name']})
+        return Result(False, volume={'name': declaration['name']})
 
     outcomes = bulk.run(planned([{'name': 'bad'}, {'name': 'good'}], lookup),
                         converge_one)
@@ -406,8 +407,8 @@ def test_check_mode_predicts_a_clone_of_a_volume_it_would_create():
 
     def converge_one(declaration):
         calls.append(declaration['name'])
-        return bulk.ItemResult(True, {'name': declaration['name']},
-                               before={}, after={'name': declaration['name']})
+        return Result(True, before={}, after={'name': declaration['name']},
+                      volume={'name': declaration['name']})
 
     outcomes = bulk.run(planned([{'name': 'base', 'size': 1},
                                  {'name': 'copy', 'source_volume': 'base',
@@ -415,7 +416,7 @@ def test_check_mode_predicts_a_clone_of_a_volume_it_would_create():
                         converge_one, check_mode=True)
     assert calls == ['base']          # cl_volume would not find copy's source
     assert outcomes[1].result.changed
-    assert outcomes[1].result.volume['size'] == 3
+    assert outcomes[1].result['volume']['size'] == 3
     assert outcomes[1].operations == ('created',)
 
 
@@ -430,9 +431,10 @@ def test_task_result_counts_and_lists_every_item():
                         {'name': 'broken', 'size': 1}], lookup,
                        purge=True, purge_scope={'metadata': {'o': 'a'}})
     outcomes = bulk.run(the_plan, converger)
-    message, changed, before, after, result = bulk.task_result(the_plan,
-                                                               outcomes)
-    assert changed is True
+    with pytest.raises(Refused) as refused:
+        bulk.task_result(the_plan, outcomes)
+    result = refused.value.result
+    assert result['changed'] is True
     assert result['summary'] == {'created': 1, 'grown': 1, 'relabelled': 1,
                                  'deleted': 1, 'unchanged': 1, 'failed': 1}
     assert [v['name'] for v in result['volumes']] == ['same', 'small', 'new',
@@ -443,11 +445,21 @@ def test_task_result_counts_and_lists_every_item():
     assert result['volumes'][1]['diff']['after']['size'] == 2
     assert result['volumes'][3]['failed'] is True
     assert result['volumes'][3]['msg'] == 'the driver said no'
-    assert set(before) == set(after) == {'small', 'new', 'old (id-old)'}
-    assert message == ('1 of 5 volumes did not converge (the others did; a '
-                       're-run converges the rest):\n'
-                       'broken: create: the driver said no')
+    assert refused.value.msg == (
+        '1 of 5 volumes did not converge (the others did; a re-run '
+        'converges the rest):\nbroken: create: the driver said no')
     assert result['failures'] == ['broken: create: the driver said no']
+
+
+def test_task_result_diff_of_every_changed_item():
+    lookup = Lookup(record('same'), record('small'))
+    the_plan = planned([{'name': 'same', 'size': 1},
+                        {'name': 'small', 'size': 2},
+                        {'name': 'new', 'size': 1}], lookup)
+    result = bulk.task_result(the_plan, bulk.run(the_plan, Converger(lookup)))
+    assert result.changed is True
+    assert set(result.before) == set(result.after) == {'small', 'new'}
+    assert result.before['new'] == {} and result.after['small']['size'] == 2
 
 
 def test_a_declaration_that_changes_nothing():
@@ -455,8 +467,140 @@ def test_a_declaration_that_changes_nothing():
     the_plan = planned([{'name': 'v%d' % i, 'size': 1} for i in range(50)],
                        lookup)
     outcomes = bulk.run(the_plan, Converger(lookup, delay=0))
-    message, changed, before, after, result = bulk.task_result(the_plan,
-                                                               outcomes)
-    assert message is None and changed is False
-    assert before == after == {}
+    result = bulk.task_result(the_plan, outcomes)
+    assert result.changed is False
+    assert result.diff is None
     assert result['summary']['unchanged'] == 50
+
+
+@pytest.mark.parametrize('size', [0, -1])
+def test_a_bad_size_refuses_the_whole_task_first(size):
+    lookup = Lookup()
+    with pytest.raises(Refused) as refused:
+        planned([{'name': 'ok', 'size': 1}, {'name': 'bad', 'size': size}],
+                lookup)
+    assert refused.value.msg == (
+        'volumes[1] (bad): size must be a whole number of GiB, at least 1; '
+        'got %d; nothing was changed' % size)
+    assert lookup.reads == 0
+
+
+def test_check_mode_plans_a_clone_as_cl_volume_plans_a_creation():
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
+    the_plan = planned([{'name': 'base', 'size': 1},
+                        {'name': 'copy', 'source_volume': 'base', 'size': 3,
+                         'metadata': {'k': 'v'}}], Lookup())
+    outcomes = bulk.run(the_plan, Converger(Lookup()), check_mode=True)
+    assert outcomes[1].result['volume'] == converge.planned_volume(
+        'unit', the_plan.items[1].declaration)
+    assert outcomes[1].result['volume']['metadata'] == {'k': 'v'}
+
+
+# In this process, against the fake driver -----------------------------------
+# Items run on worker threads over one StorageModule: its per-thread locks,
+# the persistence plugin under threads (memory_db: one shared connection;
+# a SQLite file: a pool), driver calls on bounded_calls' workers.
+@pytest.fixture(params=['memory_db', 'sqlite'])
+def threaded_sm(request, backend, tmp_path):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
+    from core_helpers import DRIVER
+    kept = cl.Backend.persistence
+    if request.param == 'sqlite':
+        cl.Backend.set_persistence({'storage': 'db', 'connection':
+                                    'sqlite:///%s' % (tmp_path / 'b.sqlite')})
+    yield StorageModule.without_ansible(
+        {'backend': {'volume_backend_name': backend.id,
+                     'volume_driver': DRIVER},
+         'lock_path': str(tmp_path / 'locks')},
+        persistence=cl.Backend.persistence, backend=backend)
+    if request.param == 'sqlite':
+        cl.Backend.set_persistence({'storage': kept})
+
+
+def bulk_decl(volumes, **options):
+    return dict(dict(purge=False, purge_scope=None, workers=4), volumes=volumes,
+                **options)
+
+
+def test_items_converge_on_threads_of_one_process(threaded_sm, backend,
+                                                  monkeypatch):
+    import fake_driver
+    sm = threaded_sm
+    lock = threading.Lock()
+    seen = {'active': 0, 'most': 0, 'threads': set()}
+    real_create = fake_driver.FakeDriver.create_volume
+
+    def slow_create(driver, volume):
+        with lock:
+            seen['active'] += 1
+            seen['most'] = max(seen['most'], seen['active'])
+            seen['threads'].add(threading.current_thread().name)
+        try:
+            time.sleep(0.05)
+            return real_create(driver, volume)
+        finally:
+            with lock:
+                seen['active'] -= 1
+    monkeypatch.setattr(fake_driver.FakeDriver, 'create_volume', slow_create)
+    declared = [{'name': 'p%d' % i, 'size': 1, 'metadata': {'set': 'p'}}
+                for i in range(12)]
+    declared += [{'name': 'p%d-copy' % i, 'source_volume': 'p%d' % i}
+                 for i in range(3)]
+    result = bulk.volumes(sm, bulk_decl(declared))
+    assert result['summary']['created'] == 15 and result.changed
+    assert seen['most'] > 1                   # driver calls overlapped
+    # Driver calls run on bounded_calls' workers, not the items' threads.
+    assert seen['threads'] == {'cinderlib driver call'}
+    assert sm._held == set()
+    stored = sm.persistence.get_volumes(backend_name=backend.id)
+    assert sorted(r['name'] for r in stored) == sorted(
+        d['name'] for d in declared)
+    by_name = {r['name']: r for r in stored}
+    for i in range(3):
+        copy = result['volumes'][12 + i]['volume']
+        assert copy['source_volid'] == by_name['p%d' % i]['id']
+    again = bulk.volumes(sm, bulk_decl(declared))
+    assert not again.changed and again['summary']['unchanged'] == 15
+    purged = bulk.volumes(sm, bulk_decl([], purge=True, purge_scope={
+        'metadata': {'set': 'p'}}))
+    # The clones carry no metadata: out of the scope, they stay.
+    assert purged['summary'] == dict(dict.fromkeys(bulk.SUMMARY_KEYS, 0),
+                                     deleted=12)
+    assert sorted(r['name'] for r in sm.persistence.get_volumes(
+        backend_name=backend.id)) == ['p0-copy', 'p1-copy', 'p2-copy']
+    for record in sm.persistence.get_volumes(backend_name=backend.id):
+        converge_absent(sm, record)
+
+
+def converge_absent(sm, record):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
+    converge.volume(sm, {'id': record['id'], 'state': 'absent',
+                         'cascade': True})
+
+
+def test_a_worker_that_first_imports_eventlet_does_not_hold_the_task():
+    # A fresh process: the first import of eventlet (as Cinder's set-up
+    # does it, on the item's worker) orphans that thread's join sentinel.
+    import subprocess
+    import sys
+    code = (
+        'import warnings\n'
+        'warnings.simplefilter("ignore")\n'
+        'from ansible_collections.openstack.cinderlib.plugins.module_utils '
+        'import bulk\n'
+        'from ansible_collections.openstack.cinderlib.plugins.module_utils.'
+        'results import Result\n'
+        'class NoRecords:\n'
+        '    def volume(self, *args):\n'
+        '        return None\n'
+        'def converge_one(declaration):\n'
+        '    import eventlet.patcher\n'
+        '    return Result(False, volume={})\n'
+        'the_plan = bulk.plan([{"name": "a"}, {"name": "b"}], NoRecords(), '
+        '"unit")\n'
+        'print(len(bulk.run(the_plan, converge_one, workers=2)))\n')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == '2'

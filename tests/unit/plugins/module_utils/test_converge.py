@@ -236,7 +236,8 @@ def test_backend_facts(sm, v1):
 @pytest.fixture
 def file_db(tmp_path):
     """The library on a SQLite file for the test, as the modules use it
-    (memory_db's one shared connection is not for concurrent threads)."""
+    (a pool of connections; memory_db's threads share one: test_bulk.py
+    runs items on threads over both)."""
     kept = cl.Backend.persistence
     cl.Backend.set_persistence({'storage': 'db', 'connection': 'sqlite:///%s'
                                 % (tmp_path / 'threads.sqlite')})

@@ -284,3 +284,60 @@ def test_core_refuses_a_taken_name_before_the_driver(unique_core, backend):
     assert [s.id for s in first.snapshots] == [snapshot.id]
     snapshot.delete()
     first.delete()
+
+
+@pytest.mark.parametrize('kind', ['memory', 'memory_db', 'sqlite', 'postgresql',
+                                  'mariadb'])
+def test_threads_read_and_write_at_once(tmp_path, kind):
+    # cl_volumes converges its items on threads of one process over one
+    # plugin: reads interleave with writes and with other reads.  memory_db's
+    # threads share one connection, so its reads take the plugin's thread
+    # lock as its writes do (without it: "cannot rollback - no transaction
+    # is active", or a read inside another thread's transaction).
+    config = {'storage': kind, 'unique_names': True}
+    if kind == 'sqlite':
+        config = {'storage': 'db', 'unique_names': True,
+                  'connection': 'sqlite:///%s' % (tmp_path / 't.sqlite')}
+    elif kind in URLS:
+        if not URLS[kind]:
+            pytest.skip('set CL_TEST_%s_URL to test %s' % (
+                'PG' if kind == 'postgresql' else 'MYSQL', kind))
+        config = {'storage': 'db', 'unique_names': True,
+                  'connection': URLS[kind]}
+    plugin = persistence.setup(config)
+    _empty(plugin)
+    threads, rounds = 8, 40
+    barrier = threading.Barrier(threads)
+    errors_seen = []
+
+    def work(index):
+        barrier.wait()
+        try:
+            for round_ in range(rounds):
+                volume_id = str(uuid.uuid5(uuid.NAMESPACE_OID,
+                                           '%d-%d' % (index, round_)))
+                plugin.set_volume(_volume(volume_id, 't%d-%d' % (index,
+                                                                 round_)))
+                assert plugin.get_volumes(volume_id=volume_id)
+                plugin.get_volumes(backend_name='b1')
+                plugin.get_key_values()
+                if round_ % 2:
+                    plugin.delete_volume(plugin.get_volumes(
+                        volume_id=volume_id)[0])
+        except Exception as exc:        # reported below, with its thread
+            errors_seen.append('%d: %s: %s' % (index, type(exc).__name__,
+                                               exc))
+
+    workers = [threading.Thread(target=work, args=(i,))
+               for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    try:
+        assert errors_seen == []
+        assert len(plugin.get_volumes(backend_name='b1')) == \
+            threads * rounds // 2
+    finally:
+        _empty(plugin)
+        plugin.close()

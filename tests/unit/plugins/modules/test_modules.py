@@ -43,7 +43,11 @@ def run(module, tmp_path, check_mode=False, diff=False, **args):
     args['_ansible_diff'] = diff
     args_file = tmp_path / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    env = dict(os.environ, PYTHONPATH=FAKE_DRIVER_DIR)
+    # The fake driver first; then the caller's path (a shared venv's .pth may
+    # name another checkout: scripts put their own tree on PYTHONPATH).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [FAKE_DRIVER_DIR] + [os.environ['PYTHONPATH']] * bool(
+            os.environ.get('PYTHONPATH'))))
     proc = subprocess.run(
         [sys.executable, '-X', 'importtime',
          os.path.join(MODULES, module + '.py'), str(args_file)],
