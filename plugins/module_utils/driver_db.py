@@ -158,9 +158,14 @@ class DriverDB(object):
     def volume_attachment_get_all_by_volume_id(self, context, volume_id):
         return [conn._ovo for conn in self._volume(volume_id).connections]
 
-    # Volume types and QoS: each volume with extra or QoS specs has a type
-    # of its own, whose id is the volume's id. ------------------------------
+    # Volume types and QoS: a named type (volume_day2.VolumeType, in
+    # persistence), else the type of its own that a volume with extra or
+    # QoS specs has, whose id is the volume's id. --------------------------
     def _type_volume(self, type_id):
+        from ansible_collections.openstack.cinderlib.plugins.module_utils import volume_day2
+        named = volume_day2.VolumeType.find(type_id)
+        if named is not None:
+            return named
         try:
             return _resources().Volume.get_by_id(type_id)
         except errors.NotFound:

@@ -27,6 +27,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import driver_
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
+from ansible_collections.openstack.cinderlib.plugins.module_utils import volume_day2
 from ansible_collections.openstack.cinderlib.plugins.module_utils import backend as backend_mod
 
 # Keys of conn_info['data'] that are secrets the driver can hand out again:
@@ -458,7 +459,7 @@ def _driver_message(exc, backend=None):
     return message
 
 
-class Volume(Resource):
+class Volume(volume_day2.Day2Operations, Resource):
     """A volume on a backend; built by Backend.create_volume, clone, a
     snapshot's create_volume, or Backend.manage_volume."""
 
@@ -476,6 +477,7 @@ class Volume(Resource):
                 pool_name = source.pool_name
         else:
             backend = backend_or_vol
+        kwargs = self._typed_kwargs(backend, kwargs)
         runtime = _runtime()
         volume_id = new_id(Volume, kwargs.pop('id', None), 'volume')
         size = validate_size(kwargs.pop('size', None))
@@ -526,31 +528,19 @@ class Volume(Resource):
     def _volume_type_ovo(self, ovo):
         if not ovo.volume_type_id:
             return None
-        objects = _runtime().objects
-        vtype = objects.VolumeType(
-            context=ovo._context, id=ovo.volume_type_id,
-            name='cinderlib-%s' % ovo.id, description=None, is_public=True,
-            extra_specs=dict(self.extra_specs),
-            qos_specs_id=ovo.id if self.qos_specs else None)
-        if self.qos_specs:
-            vtype.qos_specs = objects.QualityOfServiceSpecs(
-                context=ovo._context, id=ovo.id, name='cinderlib-%s' % ovo.id,
-                consumer='back-end', specs=dict(self.qos_specs))
-        return vtype
+        return volume_day2.type_ovo(ovo._context, ovo.volume_type_id,
+                                    self._type_label(ovo)[0], self.extra_specs,
+                                    self.qos_specs)
 
     def _volume_type_dict(self):
-        return {'id': self.id, 'name': 'cinderlib-%s' % self.id,
-                'description': None, 'is_public': True, 'deleted': False,
-                'extra_specs': dict(self.extra_specs),
-                'qos_specs_id': self.id if self.qos_specs else None,
-                'qos_specs': self._qos_specs_dict(), 'projects': [],
-                'created_at': None, 'updated_at': None, 'deleted_at': None}
+        name, description = self._type_label()
+        return volume_day2.build_type_dict(self._ovo.volume_type_id or self.id,
+                                     name, self.extra_specs, self.qos_specs,
+                                     description)
 
     def _qos_specs_dict(self):
-        if not self.qos_specs:
-            return None
-        return {'id': self.id, 'name': 'cinderlib-%s' % self.id,
-                'consumer': 'back-end', 'specs': dict(self.qos_specs)}
+        return volume_day2.build_qos_dict(self._ovo.volume_type_id or self.id,
+                                    self._type_label()[0], self.qos_specs)
 
     # Loading and saving -------------------------------------------------
     @classmethod
@@ -834,6 +824,7 @@ class Volume(Resource):
                 'volume %s: new size %s GiB must be larger than its current '
                 '%s GiB (volumes cannot shrink)' % (self.id, new_size,
                                                     self.size))
+        self._check_extend_allowed()
         previous = self.status
         self._set_status('extending', size=new_size, previous=previous)
         self._extend_to(new_size, previous)
@@ -845,8 +836,7 @@ class Volume(Resource):
         try:
             with self._driver_call('extend', 'error_extending',
                                    busy_status=previous):
-                self._call('extending', self.backend.driver.extend_volume,
-                           self._ovo, new_size)
+                self._driver_extend(new_size)
         except errors.DriverTimeout:
             raise
         except errors.BackendError:
