@@ -258,6 +258,15 @@ def install(runtime):
     objects.VolumeAttachment.get_by_id = by_id(
         'Connection', 'VolumeAttachmentNotFound', filter=1)
 
+    # QoS specs by id (RBD reads a type's QoS through qos_specs.
+    # get_qos_specs), from the type that owns them.
+    def qos_by_id(cls, context, id, *args, **kwargs):
+        specs = _active().qos_specs_get(context, id)
+        return cls(context=context, id=specs['id'], name=specs['name'],
+                   consumer=specs['consumer'], specs=dict(specs['specs']))
+
+    objects.QualityOfServiceSpecs.get_by_id = classmethod(qos_by_id)
+
     def snapshots_for_volume(cls, context, volume_id, *args, **kwargs):
         return objects.SnapshotList(objects=[
             snap._ovo for snap in _resources().Volume.get_by_id(
