@@ -471,8 +471,7 @@ class Volume(volume_day2.Day2Operations, Resource):
             source = backend_or_vol
             backend = source.backend
             kwargs.setdefault('size', source.size)
-            kwargs.setdefault('extra_specs', source.extra_specs)
-            kwargs.setdefault('qos_specs', source.qos_specs)
+            self._inherit_type(source, kwargs)
             if pool_name is None:
                 pool_name = source.pool_name
         else:

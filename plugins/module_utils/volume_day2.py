@@ -197,8 +197,8 @@ class VolumeType(object):
 
     # What drivers get through the DB stand-ins (driver_db) ------------
     def type_dict(self):
-        return build_type_dict(self.id, self.name, self.extra_specs, self.qos_specs,
-                         self.description)
+        return build_type_dict(self.id, self.name, self.extra_specs,
+                               self.qos_specs, self.description)
 
     def qos_dict(self):
         return build_qos_dict(self.id, self.name, self.qos_specs)
@@ -219,7 +219,8 @@ def build_type_dict(type_id, name, extra_specs, qos_specs, description=None):
             'is_public': True, 'deleted': False,
             'extra_specs': dict(extra_specs),
             'qos_specs_id': type_id if qos_specs else None,
-            'qos_specs': build_qos_dict(type_id, name, qos_specs), 'projects': [],
+            'qos_specs': build_qos_dict(type_id, name, qos_specs),
+            'projects': [],
             'created_at': None, 'updated_at': None, 'deleted_at': None}
 
 
@@ -295,6 +296,19 @@ class Day2Operations(object):
         return kwargs
 
     # Volume types -----------------------------------------------------
+    @staticmethod
+    def _inherit_type(source, kwargs):
+        """A clone, or a volume from a snapshot, has its source's type
+        unless told otherwise (as in Cinder): the named type, or a copy of
+        the source's own specs."""
+        named = source._named_type()
+        if named is not None and not ('extra_specs' in kwargs or
+                                      'qos_specs' in kwargs):
+            kwargs.setdefault('volume_type', named)
+        elif 'volume_type' not in kwargs:
+            kwargs.setdefault('extra_specs', source.extra_specs)
+            kwargs.setdefault('qos_specs', source.qos_specs)
+
     def _named_type(self, ovo=None):
         ovo = ovo or self._ovo
         type_id = ovo.volume_type_id
@@ -434,7 +448,7 @@ class Day2Operations(object):
             raise exc
         message = resources._driver_message(exc, self.backend)
         self._set_status('error', message)
-        kept = (' ; its data before the revert is in snapshot %s'
+        kept = ('; its data before the revert is in snapshot %s'
                 % temporary.id) if temporary is not None else ''
         raise errors.BackendError('volume %s: revert to snapshot %s failed: '
                                   '%s%s' % (self.id, snapshot.id, message,

@@ -54,6 +54,22 @@ options:
     description: Attach through multipath (multipathd must run).
     type: bool
     default: false
+  size:
+    description:
+      - The volume's size in GiB (as M(openstack.cinderlib.cl_volume)
+        returns it after growing it). With O(state=present) and the volume
+        attached, a device smaller than this is rescanned through os-brick
+        (C(extend_volume) of the connector), and the task fails if it is
+        still smaller afterwards.
+    type: int
+    version_added: 0.2.0
+  rescan:
+    description:
+      - Rescan the attached device through os-brick whatever its size;
+        C(changed) only if its size changed.
+    type: bool
+    default: false
+    version_added: 0.2.0
 requirements:
   - python >= 3.11
   - os-brick
@@ -81,6 +97,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+size_bytes:
+  description:
+    - The size of the device on this node after a grow (O(size) or
+      O(rescan)).
+  returned: when O(size) or O(rescan) is set and the volume is attached
+  type: int
+  sample: 2147483648
 path:
   description:
     - The block device of the volume on this node (after an attach), or
@@ -107,6 +130,8 @@ def main():
                        choices=['present', 'absent']),
             root_helper=dict(type='str', default='sudo'),
             use_multipath=dict(type='bool', default=False),
+            size=dict(type='int'),
+            rescan=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

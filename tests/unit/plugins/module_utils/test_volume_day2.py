@@ -171,6 +171,16 @@ def test_named_type_seen_by_the_driver(day2):
         gold.delete()
     with pytest.raises(errors.NotFound, match="'nope' is not defined"):
         day2.create_volume(1, volume_type='nope')
+    clone = vol.clone()
+    snap = vol.create_snapshot()
+    restored = snap.create_volume()
+    assert clone.volume_type_id == restored.volume_type_id == gold.id
+    assert gold.volume_ids() == sorted([vol.id, clone.id, restored.id])
+    own = vol.clone(extra_specs={'tier': 'own'})
+    assert own.volume_type_id == own.id
+    assert own.qos_specs == {'qos:iops': '100'}
+    for volume in (own, restored, clone):
+        _cleanup(volume)
     _cleanup(vol)
     gold.delete()
     assert volume_day2.VolumeType.find(gold.name) is None
@@ -319,3 +329,22 @@ def test_schema_1_database_gains_volume_types(tmp_path):
     assert reader._reader is not None
     assert reader.get_volume_types()[0]['name'] == 'gold'
     reader.close()
+
+
+def test_same_type_defined_by_many_processes_at_once(tmp_path):
+    import parallel_processes
+    url = 'sqlite:///%s' % (tmp_path / 'types.sqlite')
+    dbms.DBPersistence(url).close()
+    outcomes = parallel_processes.run(tmp_path / 'run', 6, '''
+from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+from ansible_collections.openstack.cinderlib.plugins.module_utils import volume_day2
+cl.setup(persistence_config={'storage': 'db', 'connection': args['url']})
+''', '''
+    result = volume_day2.VolumeType.define(
+        'gold', extra_specs={'tier': 'gold'}, qos_specs={'qos:iops': '10'}).id
+''', {'url': url})
+    assert parallel_processes.failures(outcomes) == []
+    assert len({outcome['result'] for outcome in outcomes}) == 1
+    plugin = dbms.DBPersistence(url)
+    assert [t['name'] for t in plugin.get_volume_types()] == ['gold']
+    plugin.close()
