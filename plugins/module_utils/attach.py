@@ -139,10 +139,7 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
             'connection.conn_info.data.%s is masked; run cl_connection '
             'with include_secrets: true (and no_log: true) to pass the '
             'credentials this attach needs' % masked[0])
-    brick = brick_connector(protocol, root_helper, use_multipath,
-                            block_device=True)
-    setup_privsep(root_helper)
-    _ensure_lock_path()
+    brick = _node_connector(protocol, root_helper, use_multipath)
     with _initiator_tools(protocol):
         attached = _attached_paths(brick, protocol, data)
         if state == 'present':
@@ -161,6 +158,16 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
         if not check_mode:
             brick.disconnect_volume(data, {'path': attached[0]})
         return True, attached[0]
+
+
+def _node_connector(protocol, root_helper, use_multipath):
+    """os-brick's connector on a consuming node, ready for privileged
+    calls and its file locks."""
+    brick = brick_connector(protocol, root_helper, use_multipath,
+                            block_device=True)
+    setup_privsep(root_helper)
+    _ensure_lock_path()
+    return brick
 
 
 def _ensure_lock_path():
@@ -240,10 +247,7 @@ def grow_attached(connection, size=None, rescan=False, root_helper='sudo',
                                   'a whole number >= 1; got %r' % (size,))
     protocol, data = _connection_data(connection)
     if brick is None:
-        brick = brick_connector(protocol, root_helper, use_multipath,
-                                block_device=True)
-        setup_privsep(root_helper)
-        _ensure_lock_path()
+        brick = _node_connector(protocol, root_helper, use_multipath)
     with _initiator_tools(protocol):
         attached = _attached_paths(brick, protocol, data)
         if not attached:

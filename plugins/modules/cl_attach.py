@@ -62,14 +62,12 @@ options:
         (C(extend_volume) of the connector), and the task fails if it is
         still smaller afterwards.
     type: int
-    version_added: 0.2.0
   rescan:
     description:
       - Rescan the attached device through os-brick whatever its size;
         C(changed) only if its size changed.
     type: bool
     default: false
-    version_added: 0.2.0
 requirements:
   - python >= 3.11
   - os-brick
