@@ -114,8 +114,9 @@ def envelope(class_name, backend=None, **body):
 def library_json(load_lazy):
     """cl.json() and cl.dump(): every backend set up in this process.
 
-    dump also holds the drivers' key-value pairs, so that loading it with
-    save=True copies a whole persistence store into another.
+    dump also holds the drivers' key-value pairs and the named volume
+    types, so that loading it with save=True copies a whole persistence
+    store into another.
     """
     from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
     data = envelope('Library', backends=[
@@ -124,6 +125,7 @@ def library_json(load_lazy):
     if load_lazy:
         data['key_values'] = [{'key': kv.key, 'value': kv.value}
                               for kv in Backend.persistence.get_key_values()]
+        data['volume_types'] = Backend.persistence.get_volume_types()
     return data
 
 
@@ -134,6 +136,7 @@ def _library_from_json(data, loading):
                 for item in data['backends']]
     loading.key_values.extend(KeyValue(item['key'], item['value'])
                               for item in data.get('key_values', ()))
+    loading.volume_types.extend(data.get('volume_types', ()))
     return backends
 
 
@@ -145,6 +148,7 @@ class Loading(object):
         self.save = save
         self.resources = []
         self.key_values = []
+        self.volume_types = []
 
     def add(self, *resources):
         self.resources.extend(resources)
@@ -157,6 +161,9 @@ class Loading(object):
         if not self.save:
             return
         from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import Backend
+        # Types first: the volumes saved next refer to them.
+        for volume_type in self.volume_types:
+            Backend.persistence.set_volume_type(volume_type)
         saved = set()
         for resource in self.resources:
             key = (resource.KIND, resource.id)

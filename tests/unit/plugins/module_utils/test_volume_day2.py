@@ -186,6 +186,19 @@ def test_named_type_seen_by_the_driver(day2):
     assert volume_day2.VolumeType.find(gold.name) is None
 
 
+def test_dump_and_load_carry_named_types(day2):
+    silver = volume_day2.VolumeType.define('silver-%s' % day2.id,
+                                           extra_specs={'tier': 'silver'})
+    vol = day2.create_volume(1, volume_type=silver)
+    dump = cl.dump()
+    assert silver._record in dump['volume_types']
+    cl.Backend.persistence.delete_volume_type(silver.id)
+    cl.load(dump, save=True)
+    assert volume_day2.VolumeType.get(silver.name) == silver
+    _cleanup(vol)
+    silver.delete()
+
+
 def test_retype_in_place_with_cinder_diff(day2):
     vol = day2.create_volume(1, qos_specs={'qos:iops': '100'})
     assert vol.retype(qos_specs={'qos:iops': '500'}) is True
