@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Day-2 operations (volume_day2.py) with the fake driver."""
 
+import os
+
 import pytest
 
 from core_helpers import backend_name, store
@@ -299,9 +301,22 @@ class KeyValuesOnly(base.PersistenceDriverBase):
         self.kv.pop(key_value.key, None)
 
 
+def _server_db(variable):
+    def make():
+        url = os.environ.get(variable)
+        if not url:
+            pytest.skip('%s is not set (scripts/test.sh sets it)' % variable)
+        plugin = dbms.DBPersistence(url)
+        for record in plugin.get_volume_types():
+            plugin.delete_volume_type(record)
+        return plugin
+    return make
+
+
 @pytest.mark.parametrize('make', [
-    memory.MemoryPersistence, dbms.MemoryDBPersistence, KeyValuesOnly],
-    ids=['memory', 'memory_db', 'default'])
+    memory.MemoryPersistence, dbms.MemoryDBPersistence, KeyValuesOnly,
+    _server_db('CL_TEST_PG_URL'), _server_db('CL_TEST_MYSQL_URL')],
+    ids=['memory', 'memory_db', 'default', 'postgresql', 'mariadb'])
 def test_volume_type_records(make):
     from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
     plugin = persistence._for_the_core(make())
@@ -321,6 +336,8 @@ def test_volume_type_records(make):
         'description'] == 'x'
     plugin.delete_volume_type('t1')
     assert plugin.get_volume_types() == [silver]
+    plugin.delete_volume_type(silver)
+    plugin.close()
 
 
 def test_schema_1_database_gains_volume_types(tmp_path):
