@@ -276,6 +276,11 @@ class Day2Operations(object):
         elif not isinstance(multiattach, bool):
             raise errors.InvalidInput('multiattach must be true or false; '
                                       'got %r' % (multiattach,))
+        if multiattach is False and is_multiattach_spec(extra_specs):
+            raise errors.InvalidInput(
+                'multiattach is false but the extra specs (or volume type) '
+                'say %s=%r; leave multiattach out, or use a type without it'
+                % (MULTIATTACH_SPEC, SPEC_TRUE))
         if multiattach and volume_type is not None and \
                 not volume_type.multiattach:
             raise errors.InvalidInput(

@@ -270,6 +270,18 @@ def test_multiattach_refused_naming_the_backend(request):
     multi.delete()
 
 
+def test_multiattach_flag_contradicting_the_specs(day2):
+    with pytest.raises(errors.InvalidInput, match='multiattach is false but '
+                       'the extra specs'):
+        day2.create_volume(1, multiattach=False,
+                           extra_specs={'multiattach': '<is> True'})
+    plain = volume_day2.VolumeType.define('plain-%s' % day2.id)
+    with pytest.raises(errors.InvalidInput, match='is not multiattach'):
+        day2.create_volume(1, multiattach=True, volume_type=plain)
+    assert not cl.Backend.persistence.get_volumes(backend_name=day2.id)
+    plain.delete()
+
+
 def test_multiattach_retype_refused_in_use(day2):
     vol = day2.create_volume(1)
     vol.connect(NODE1)
