@@ -88,6 +88,7 @@ class Volume(volume_day2.Day2Operations, base.NamedResource, base.Resource):
         data['qos_specs'] = self.qos_specs
         # For readers without Cinder (records.volume_view).
         data['name_in_storage'] = self.name_in_storage
+        data['volume_type'] = self.volume_type_name
         return {'id': self.id, 'backend': self.backend.id, 'name': self.name,
                 'status': self.status, 'size': self.size, 'data': data}
 

@@ -111,7 +111,13 @@ class Day2Operations:
         type_id = ovo.volume_type_id
         if not type_id or type_id == ovo.id:
             return None
-        return VolumeType.find(type_id)
+        # A named type never changes (its id comes from its name, and its
+        # specs cannot change while volumes use it): read it once.
+        known = self.__dict__.get('_named_type_cache')
+        if known is None or known.id != type_id:
+            known = VolumeType.find(type_id)
+            self._named_type_cache = known
+        return known
 
     @property
     def volume_type_name(self):

@@ -4,17 +4,11 @@
 """Named volume types: a name, extra specs and QoS specs that many volumes
 share, kept in persistence (its volume type calls)."""
 
-import uuid
-
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
+from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
-
-# Named types get ids derived from their names, so that two controllers
-# defining the same type at once write the same record.
-_TYPE_NAMESPACE = uuid.UUID('5f1b5a3e-5c1e-4a57-9a0c-6b1d3f6f0c11')
-
 
 def _persistence():
     return library_state.persistence()
@@ -66,12 +60,11 @@ class VolumeType:
         if not isinstance(name, str) or not name.strip():
             raise errors.InvalidInput('volume type name must be a non-empty '
                                       'string; got %r' % (name,))
-        return {'id': str(uuid.uuid5(_TYPE_NAMESPACE, name)), 'name': name,
-                'data': {'extra_specs': validation.spec_dict(
-                    extra_specs, 'volume type %s: extra_specs' % name),
-                    'qos_specs': validation.spec_dict(
-                        qos_specs, 'volume type %s: qos_specs' % name),
-                    'description': description}}
+        return records.volume_type_record(
+            name, validation.spec_dict(extra_specs,
+                                       'volume type %s: extra_specs' % name),
+            validation.spec_dict(qos_specs, 'volume type %s: qos_specs' % name),
+            description)
 
     @classmethod
     def define(cls, name, extra_specs=None, qos_specs=None,
@@ -119,9 +112,7 @@ class VolumeType:
 
     def volume_ids(self):
         """Ids of the volumes of this type, as persistence has them."""
-        return sorted(record['id'] for record in _persistence().get_volumes()
-                      if record['data']['fields'].get('volume_type_id') ==
-                      self.id)
+        return records.volumes_of_type(_persistence(), self._record)
 
     def delete(self):
         users = self.volume_ids()
@@ -138,7 +129,4 @@ class VolumeType:
         return self.id, self.name, self.description
 
     def to_dict(self):
-        return {'id': self.id, 'name': self.name,
-                'description': self.description,
-                'extra_specs': self.extra_specs, 'qos_specs': self.qos_specs,
-                'multiattach': self.multiattach}
+        return records.volume_type_view(self._record)
