@@ -375,7 +375,10 @@ def _volume_update(task, record):
             record = records.save_labels(sm.persistence, 'volume', record,
                                          plan['labels'])
         if plan['grow']:
-            sm.volume(record).extend(decl['size'])
+            grown = sm.volume(record)
+            grown.extend(decl['size'])
+            # An export the driver could not refresh (LVM's target).
+            task.warnings.extend(grown.__dict__.pop('warnings', ()))
         if plan['retype'] is not None:
             _retype(sm, record, plan['retype'])
         if plan['revert'] is not None:

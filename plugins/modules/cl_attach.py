@@ -110,7 +110,7 @@ path:
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
 from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import CollectionModule
-from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Result
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 
 class AttachModule(CollectionModule):
@@ -134,10 +134,22 @@ def main():
     params = module.params
 
     def task():
+        grow = params['size'] is not None or params['rescan']
+        if grow and params['state'] != 'present':
+            raise Refused('size and rescan apply to an attached volume: use '
+                          'them with state=present, or leave them out to '
+                          'detach')
         changed, path = attach.attachment(
             params['connection'], params['state'], params['root_helper'],
             params['use_multipath'], module.check_mode)
-        return Result(changed, path=path)
+        if not grow or (changed and module.check_mode):
+            # (Check mode: a device attached only by a real run has the
+            # volume's current size.)
+            return Result(changed, path=path)
+        grew, path, size_bytes = attach.grow_attached(
+            params['connection'], params['size'], params['rescan'],
+            params['root_helper'], params['use_multipath'], module.check_mode)
+        return Result(changed or grew, path=path, size_bytes=size_bytes)
     module.run(task)
 
 
