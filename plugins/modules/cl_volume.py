@@ -80,7 +80,7 @@ options:
   extra_specs:
     description:
       - Volume type extra specs the driver reads (for example
-        C(thin_provisioning) or vendor keys): a type of the volume's own.
+        C(thin_provisioning) or vendor keys), making a type of the volume's own.
       - On an existing volume, different extra specs retype it through the
         driver's C(retype); when the driver cannot do that in place the
         task fails naming the change and the volume stays as it was.
@@ -92,7 +92,7 @@ options:
     type: dict
   volume_type:
     description:
-      - Name of a volume type defined with M(openstack.cinderlib.cl_volume_type):
+      - Name of a volume type defined with M(openstack.cinderlib.cl_volume_type);
         the volume gets that type's extra specs and QoS specs.
       - On an existing volume of another type (or specs of its own), retypes
         it in place, as O(extra_specs).
@@ -110,9 +110,9 @@ options:
     type: bool
   revert_to_snapshot:
     description:
-      - Name or id of a snapshot of the volume to bring its data back to (an
-        action: the task always reports a change, in check mode too, without
-        reverting).
+      - Name or id of a snapshot of the volume to bring its data back to.
+        This is an action, so the task always reports a change (in check
+        mode too, without reverting).
       - As in Cinder, the volume must have no connections and the snapshot
         must be its most recent, of the volume's current size. Drivers without
         revert (thin LVM) are refused and nothing changes.

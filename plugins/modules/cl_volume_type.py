@@ -8,8 +8,8 @@ module: cl_volume_type
 short_description: Define named volume types (extra specs and QoS specs) that volumes refer to
 version_added: 0.2.0
 description:
-  - Declares a named volume type in the collection's persistence: a name,
-    extra specs and QoS specs, as Cinder's volume types. Volumes refer to it
+  - Declares a named volume type (a name, extra specs and QoS specs, as
+    Cinder's volume types) in the collection's persistence. Volumes refer to it
     with O(openstack.cinderlib.cl_volume#module:volume_type), and drivers see
     the type and its QoS specs as Cinder would give them.
   - Types are shared by every backend using the same database. No driver is
@@ -53,8 +53,8 @@ options:
     type: dict
   qos_specs:
     description:
-      - The type's QoS specs (consumer C(back-end): the driver applies them),
-        for example C(total_iops_sec).
+      - The type's QoS specs, which the driver applies (consumer
+        C(back-end)), for example C(total_iops_sec).
     type: dict
   description:
     description: Free text kept with the type.
