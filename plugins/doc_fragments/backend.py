@@ -14,7 +14,9 @@ options:
     description:
       - The storage backend, as Cinder's driver sees it. Required, except
         for M(openstack.cinderlib.cl_connection) with
-        O(openstack.cinderlib.cl_connection#module:gather_connector=true).
+        O(openstack.cinderlib.cl_connection#module:gather_connector=true),
+        and for M(openstack.cinderlib.cl_volume_type) (types are shared by
+        all backends of the database; it is ignored there).
       - C(volume_backend_name) (required) names the backend; volumes are
         looked up under this name, so keep it stable.
       - C(volume_driver) (required) is the Python path of the Cinder driver

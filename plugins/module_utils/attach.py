@@ -139,10 +139,7 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
             'connection.conn_info.data.%s is masked; run cl_connection '
             'with include_secrets: true (and no_log: true) to pass the '
             'credentials this attach needs' % masked[0])
-    brick = brick_connector(protocol, root_helper, use_multipath,
-                            block_device=True)
-    setup_privsep(root_helper)
-    _ensure_lock_path()
+    brick = _node_connector(protocol, root_helper, use_multipath)
     with _initiator_tools(protocol):
         attached = _attached_paths(brick, protocol, data)
         if state == 'present':
@@ -161,6 +158,16 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
         if not check_mode:
             brick.disconnect_volume(data, {'path': attached[0]})
         return True, attached[0]
+
+
+def _node_connector(protocol, root_helper, use_multipath):
+    """os-brick's connector on a consuming node, ready for privileged
+    calls and its file locks."""
+    brick = brick_connector(protocol, root_helper, use_multipath,
+                            block_device=True)
+    setup_privsep(root_helper)
+    _ensure_lock_path()
+    return brick
 
 
 def _ensure_lock_path():
@@ -202,3 +209,65 @@ def _initiator_tools(protocol):
             '%s is not installed on this node; install the initiator tools '
             'for %s volumes (for iSCSI, the open-iscsi package)' % (
                 missing.group(1), protocol))
+
+
+GiB = 1024 ** 3
+
+
+def device_size(path):
+    """Bytes the block device (or file) at ``path`` has, as this node's
+    kernel sees it now."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.lseek(fd, 0, os.SEEK_END)
+    finally:
+        os.close(fd)
+
+
+def needs_rescan(current_bytes, size_gib=None, rescan=False):
+    """Whether this node must rescan the device: asked to (``rescan``), or
+    it is smaller than the volume's ``size_gib``."""
+    return bool(rescan) or (size_gib is not None and
+                            current_bytes < size_gib * GiB)
+
+
+def grow_attached(connection, size=None, rescan=False, root_helper='sudo',
+                  use_multipath=False, check_mode=False, brick=None):
+    """Make this node see the grown volume: os-brick's extend_volume of the
+    connector (iSCSI/FC rescan the SCSI device, and multipath's map; RBD
+    only reports the size).  Returns (changed, path, size in bytes).
+
+    ``size``: the volume's size in GiB; the rescan runs only when the
+    device is smaller, and it is an error if the device is still smaller
+    afterwards.  ``rescan``: rescan whatever the size.
+    """
+    if size is not None and (isinstance(size, bool) or
+                             not isinstance(size, int) or size < 1):
+        raise errors.InvalidInput('size must be the volume\'s size in GiB, '
+                                  'a whole number >= 1; got %r' % (size,))
+    protocol, data = _connection_data(connection)
+    if brick is None:
+        brick = _node_connector(protocol, root_helper, use_multipath)
+    with _initiator_tools(protocol):
+        attached = _attached_paths(brick, protocol, data)
+        if not attached:
+            raise errors.InvalidInput(
+                'the volume of this connection is not attached on this node; '
+                'attach it first (state=present), then grow it')
+        path = attached[0]
+        before = device_size(path)
+        if not needs_rescan(before, size, rescan):
+            return False, path, before
+        if check_mode:
+            return True, path, before
+        reported = brick.extend_volume(data)
+    after = device_size(path)
+    if reported and reported > after:
+        after = reported
+    if size is not None and after < size * GiB:
+        raise errors.BackendError(
+            'the device %s shows %d bytes after the rescan, less than the '
+            'volume\'s %d GiB; check that the storage side grew the volume '
+            '(cl_volume size) and that its export was refreshed' % (
+                path, after, size))
+    return after != before, path, after

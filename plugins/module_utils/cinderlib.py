@@ -19,9 +19,10 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils.backend import
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.base import (
     KeyValue, PersistenceDriverBase)
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import (
-    Connection, Snapshot, Volume)
+    Connection, Snapshot, Volume, VolumeType)
 
-__all__ = ['Backend', 'Volume', 'Snapshot', 'Connection', 'KeyValue',
+__all__ = ['Backend', 'Volume', 'Snapshot', 'Connection', 'VolumeType',
+           'KeyValue',
            'PersistenceDriverBase', 'setup', 'errors', 'json', 'jsons',
            'dump', 'dumps', 'load']
 

@@ -26,6 +26,8 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.volume_types import (
+    MULTIATTACH_SPEC, SPEC_TRUE)
 from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 # Statuses a declared resource may be found in and used as it is.
@@ -134,6 +136,71 @@ def _planned(view):
             if not (key == 'id' and value is None)}
 
 
+# Named volume types ---------------------------------------------------------
+def volume_type(sm, decl):
+    """Converge one cl_volume_type declaration: a named type in persistence
+    (no driver call).  Its specs change only while no volume uses it."""
+    task = _Task(sm, decl)
+    name = decl.get('name')
+    if not isinstance(name, str) or not name.strip():
+        raise Refused('name: give the volume type a non-empty name')
+    found = sm.records.get_volume_types(type_name=name)
+    before = records.volume_type_view(found[0]) if found else {}
+    if task.absent:
+        if not found:
+            return task.result(False, volume_type={})
+        _check_type_unused(sm, found[0], 'deleted')
+        if task.check_mode:
+            return task.result(True, before=before, after={},
+                               volume_type=before)
+        with task.exclusive(('volume-type', name)):
+            found = sm.records.get_volume_types(type_name=name)
+            if not found:
+                return task.result(False, volume_type={})
+            _check_type_unused(sm, found[0], 'deleted')
+            sm.persistence.delete_volume_type(found[0]['id'])
+        return task.result(True, before=before, after={}, volume_type=before)
+    wanted = records.volume_type_record(
+        name, _spec_option(decl, 'extra_specs'),
+        _spec_option(decl, 'qos_specs'), decl.get('description'))
+    after = records.volume_type_view(wanted)
+    if found and found[0] == wanted:
+        return task.result(False, volume_type=before)
+    if found:
+        _check_type_unused(sm, found[0], 'changed')
+    if task.check_mode:
+        return task.result(True, before=before, after=after,
+                           volume_type=after)
+    with task.exclusive(('volume-type', name)):
+        # Of many tasks defining it at once, the first does.
+        found = sm.records.get_volume_types(type_name=name)
+        if found and found[0] == wanted:
+            return task.result(False, volume_type=before)
+        if found:
+            _check_type_unused(sm, found[0], 'changed')
+        sm.persistence.set_volume_type(wanted)
+    return task.result(True, before=before, after=after, volume_type=after)
+
+
+def _spec_option(decl, option):
+    value = decl.get(option) or {}
+    if not isinstance(value, dict):
+        raise Refused('%s must be a dict of spec names and values; got %r'
+                      % (option, value))
+    return {str(key): str(item) for key, item in value.items()}
+
+
+def _check_type_unused(sm, type_record, doing):
+    users = records.volumes_of_type(sm.records, type_record)
+    if users:
+        raise Refused(
+            'volume type %s is used by %d volume(s) (%s), so it cannot be %s: '
+            '%s' % (type_record['name'], len(users), ', '.join(users[:5]),
+                    doing, 'delete them or retype them to another type first'
+                    if doing == 'deleted' else 'define a new type and retype '
+                    'the volumes to it (cl_volume volume_type)'))
+
+
 # Volumes ------------------------------------------------------------------
 def volume(sm, decl):
     """Converge one cl_volume declaration (see the module doc)."""
@@ -160,13 +227,19 @@ def check_volume_declaration(decl):
             raise Refused(str(exc)) from None
 
 
-def planned_volume(backend_name, decl):
-    """The view check mode shows for the volume a declaration would create."""
-    return _planned(records.volume_view(records.planned_record(
+def planned_volume(backend_name, decl, volume_type=None):
+    """The view check mode shows for the volume a declaration would create
+    (``volume_type``: the named type's record it would have, if any)."""
+    planned = records.planned_record(
         backend_name, 'available', id=decl.get('id'), name=decl.get('name'),
         size=decl.get('size'), fields={
             'display_description': decl.get('description'),
-            'metadata': decl.get('metadata') or {}})))
+            'metadata': decl.get('metadata') or {}})
+    extra_specs = dict(decl.get('extra_specs') or {})
+    if decl.get('multiattach'):
+        extra_specs[MULTIATTACH_SPEC] = SPEC_TRUE
+    return _planned(records.volume_view(records.typed(
+        planned, volume_type, extra_specs, decl.get('qos_specs') or {})))
 
 
 def _volume_create(task, key):
@@ -178,15 +251,27 @@ def _volume_create(task, key):
         raise Refused('size is required to create volume %s: give its size '
                       'in GiB (or source_volume, source_snapshot or '
                       'existing_ref)' % (name or volume_id))
+    if decl.get('revert_to_snapshot'):
+        raise Refused('revert_to_snapshot: volume %s does not exist; revert '
+                      'an existing volume, or create it from the snapshot '
+                      'with source_snapshot' % (name or volume_id))
+    volume_type = _declared_type(task)
     fields = dict(name=name, description=decl.get('description'),
                   id=volume_id)
     if decl.get('metadata') is not None:
         fields['metadata'] = decl['metadata']
+    if volume_type is not None:
+        fields['volume_type'] = volume_type['name']
+    if decl.get('multiattach') is not None:
+        fields['multiattach'] = decl['multiattach']
     create, sources = _volume_creator(task, fields)
     if task.check_mode:
-        planned = planned_volume(sm.backend_name, decl)
+        planned = planned_volume(sm.backend_name, decl, volume_type)
         return task.result(True, before={}, after=planned, volume=planned)
     locks = [('volume', source) for source in sources]
+    if volume_type is not None:
+        # The type cannot change while a volume of it is being made.
+        locks.append(('volume-type', volume_type['name']))
     if name:
         locks.append(('volume-name', name))
     if volume_id:
@@ -197,7 +282,9 @@ def _volume_create(task, key):
         if raced is None:
             if name:
                 _check_name_free(sm, name)
-            created = create()
+            with _refused_as('multiattach' if decl.get('multiattach')
+                             else None, errors.NotSupported):
+                created = create()
     if raced is not None:
         # Another task made it meanwhile: converge it as found (under
         # its own locks, these released).
@@ -287,6 +374,8 @@ def _volume_update(task, record):
     locks = [('volume', record['id'])]
     if 'name' in plan['labels']:
         locks.append(('volume-name', decl['name']))
+    if plan['retype'] and plan['retype'].get('volume_type'):
+        locks.append(('volume-type', plan['retype']['volume_type']))
     with task.exclusive(*locks):
         # Another task may have made the same change meanwhile.
         record = records.fresh_record(sm.records, 'volume', record['id'])
@@ -300,7 +389,14 @@ def _volume_update(task, record):
             record = records.save_labels(sm.persistence, 'volume', record,
                                          plan['labels'])
         if plan['grow']:
-            sm.volume(record).extend(decl['size'])
+            grown = sm.volume(record)
+            grown.extend(decl['size'])
+            # An export the driver could not refresh (LVM's target).
+            task.warnings.extend(grown.__dict__.pop('warnings', ()))
+        if plan['retype'] is not None:
+            _retype(sm, record, plan['retype'])
+        if plan['revert'] is not None:
+            _revert(sm, record, plan['revert'])
     after = records.volume_view(records.fresh_record(
         sm.persistence, 'volume', record['id']))
     return task.result(True, before=plan['before'], after=after,
@@ -326,13 +422,138 @@ def _volume_plan(task, record):
                                    metadata=decl.get('metadata'))
     if 'name' in labels:
         _check_name_free(sm, name, record)
-    if not (grow or labels):
+    retype, planned = _retype_plan(task, record)
+    revert = _revert_plan(task, record, grow or retype is not None)
+    if not (grow or labels or retype is not None or revert is not None):
         return None
-    after = records.volume_view(records.relabelled(record, labels))
+    after = records.volume_view(records.relabelled(planned, labels))
     if grow:
         after['size'] = size
     return dict(before=records.volume_view(record), after=after, grow=grow,
-                labels=labels)
+                labels=labels, retype=retype, revert=revert)
+
+
+# Day-2: retype, multiattach, revert -------------------------------------
+class _refused_as:
+    """Around a core call: its ``kinds`` of errors become a Refused naming
+    ``option`` (None: they pass as they are)."""
+
+    def __init__(self, option, *kinds):
+        self.option, self.kinds = option, kinds
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if self.option and exc is not None and isinstance(exc, self.kinds):
+            raise Refused('%s: %s' % (self.option, exc)) from None
+        return False
+
+
+def _declared_type(task):
+    """The type record ``volume_type`` names (None if not declared)."""
+    sm, decl = task.sm, task.decl
+    name = decl.get('volume_type')
+    if not name:
+        return None
+    if decl.get('extra_specs') or decl.get('qos_specs'):
+        raise Refused('volume_type: give volume_type or extra_specs/'
+                      'qos_specs, not both: a volume of type %s has that '
+                      'type\'s specs' % name)
+    found = sm.records.get_volume_types(type_name=name)
+    if not found:
+        known = [t['name'] for t in sm.records.get_volume_types()]
+        raise Refused('volume_type: volume type %s is not defined; define it '
+                      'first with cl_volume_type (defined: %s)' % (
+                          name, ', '.join(known) or 'none'))
+    volume_type = found[0]
+    type_multiattach = (volume_type['data'].get('extra_specs') or {}).get(
+        MULTIATTACH_SPEC) == SPEC_TRUE
+    if decl.get('multiattach') is not None and \
+            decl['multiattach'] != type_multiattach:
+        raise Refused('multiattach: volume type %s is %smultiattach; leave '
+                      'multiattach out, or use a type with %s=%r%s' % (
+                          name, '' if type_multiattach else 'not ',
+                          MULTIATTACH_SPEC, SPEC_TRUE,
+                          '' if decl['multiattach'] else ' left out'))
+    return volume_type
+
+
+def _retype_plan(task, record):
+    """(what retype gets, the record as it would leave it) for the declared
+    type or specs; (None, record) when the volume has them already."""
+    decl = task.decl
+    view = records.volume_view(record)
+    volume_type = _declared_type(task)
+    if volume_type is not None:
+        if view['volume_type'] == volume_type['name']:
+            return None, record
+        return ({'volume_type': volume_type['name']},
+                records.typed(record, volume_type))
+    specs_declared = (decl.get('extra_specs') is not None or
+                      decl.get('qos_specs') is not None)
+    extra = dict(view['extra_specs'] if decl.get('extra_specs') is None
+                 else decl['extra_specs'])
+    extra = {key: str(value) for key, value in extra.items()}
+    qos = view['qos_specs'] if decl.get('qos_specs') is None else {
+        key: str(value) for key, value in decl['qos_specs'].items()}
+    if decl.get('multiattach') is not None:
+        if decl['multiattach']:
+            extra[MULTIATTACH_SPEC] = SPEC_TRUE
+        elif extra.get(MULTIATTACH_SPEC) == SPEC_TRUE:
+            del extra[MULTIATTACH_SPEC]
+    if extra == view['extra_specs'] and qos == view['qos_specs']:
+        return None, record
+    if view['volume_type'] and not specs_declared:
+        raise Refused('multiattach: volume %s has volume type %s, whose '
+                      'extra specs decide multiattach; declare volume_type '
+                      'with a type that is (or is not) multiattach' % (
+                          view['name'] or view['id'], view['volume_type']))
+    if view['multiattach'] != (extra.get(MULTIATTACH_SPEC) == SPEC_TRUE) \
+            and view['status'] == 'in-use':
+        raise Refused('multiattach: volume %s is in use; Cinder changes '
+                      'multiattach only on available volumes: disconnect it '
+                      'first (cl_connection state=absent)'
+                      % (view['name'] or view['id']))
+    return ({'extra_specs': extra, 'qos_specs': qos},
+            records.typed(record, None, extra, qos))
+
+
+def _retype(sm, record, retype):
+    option = 'volume_type' if 'volume_type' in retype else \
+        'extra_specs/qos_specs'
+    with _refused_as(option, errors.NotSupported, errors.InvalidInput):
+        sm.volume(record).retype(**retype)
+
+
+def _revert_plan(task, record, other_changes):
+    """The snapshot record to revert the volume to (None if not asked)."""
+    sm, decl = task.sm, task.decl
+    name = decl.get('revert_to_snapshot')
+    if not name:
+        return None
+    label = record['name'] or record['id']
+    if other_changes:
+        raise Refused('revert_to_snapshot: volume %s would also be grown or '
+                      'retyped by this task; revert in a task of its own '
+                      '(without size, volume_type, extra_specs, qos_specs '
+                      'or multiattach changes)' % label)
+    snapshot = sm.find_snapshot(name, record, 'revert_to_snapshot')
+    if snapshot is None:
+        raise Refused('revert_to_snapshot: volume %s has no snapshot %s; '
+                      'give the name or id of one of its snapshots'
+                      % (label, name))
+    if sm.records.get_connections(volume_id=record['id']):
+        raise Refused('revert_to_snapshot: volume %s has connections; it '
+                      'can be reverted only while available: remove them '
+                      'first (cl_connection state=absent)' % label)
+    return snapshot
+
+
+def _revert(sm, record, snapshot):
+    with _refused_as('revert_to_snapshot', errors.NotSupported,
+                     errors.InvalidInput):
+        sm.volume(record).revert_to_snapshot(sm.snapshot(snapshot))
 
 
 def _volume_absent(task, record):

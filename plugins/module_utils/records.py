@@ -16,7 +16,10 @@ import copy
 import os
 import socket
 import time
+import uuid
 
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.volume_types import (
+    MULTIATTACH_SPEC, SPEC_TRUE)
 from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import (
     MASK, masked_conn_info)
 
@@ -42,6 +45,8 @@ def volume_view(record):
         'name_in_storage': data.get('name_in_storage'),
         'extra_specs': dict(data.get('extra_specs') or {}),
         'qos_specs': dict(data.get('qos_specs') or {}),
+        'volume_type': data.get('volume_type'),
+        'multiattach': bool(fields.get('multiattach')),
         'created_at': fields.get('created_at'),
         'error_message': data.get('error_message'),
     }
@@ -102,6 +107,56 @@ def error_message(record):
 
 def multiattach(volume_record):
     return bool(_fields(volume_record).get('multiattach'))
+
+
+def typed(record, volume_type=None, extra_specs=None, qos_specs=None):
+    """A copy of a volume record as a retype would leave it (check mode):
+    ``volume_type`` a type record, or the volume's own specs."""
+    record = copy.deepcopy(record)
+    data = record['data']
+    if volume_type is not None:
+        data['volume_type'] = volume_type['name']
+        extra_specs = volume_type['data'].get('extra_specs') or {}
+        qos_specs = volume_type['data'].get('qos_specs') or {}
+    else:
+        data['volume_type'] = None
+    data['extra_specs'], data['qos_specs'] = dict(extra_specs), dict(qos_specs)
+    data.setdefault('fields', {})['multiattach'] = (
+        extra_specs.get(MULTIATTACH_SPEC) == SPEC_TRUE)
+    return record
+
+
+# Named volume types ------------------------------------------------------------
+# Named types get ids derived from their names, so that two controllers
+# defining the same type at once write the same record.
+_TYPE_NAMESPACE = uuid.UUID('5f1b5a3e-5c1e-4a57-9a0c-6b1d3f6f0c11')
+
+
+def volume_type_record(name, extra_specs=None, qos_specs=None,
+                       description=None):
+    """The persistence record of the named type (specs: dicts of strings,
+    validated by the caller)."""
+    return {'id': str(uuid.uuid5(_TYPE_NAMESPACE, name)), 'name': name,
+            'data': {'extra_specs': dict(extra_specs or {}),
+                     'qos_specs': dict(qos_specs or {}),
+                     'description': description}}
+
+
+def volume_type_view(record):
+    data = record['data']
+    extra_specs = dict(data.get('extra_specs') or {})
+    return {'id': record['id'], 'name': record['name'],
+            'description': data.get('description'),
+            'extra_specs': extra_specs,
+            'qos_specs': dict(data.get('qos_specs') or {}),
+            'multiattach': extra_specs.get(MULTIATTACH_SPEC) == SPEC_TRUE}
+
+
+def volumes_of_type(reader, type_record):
+    """Ids of the volumes of a named type."""
+    return sorted(record['id'] for record in reader.get_volumes()
+                  if _fields(record).get('volume_type_id') ==
+                  type_record['id'])
 
 
 # Labels: the user-facing fields no driver sees --------------------------------

@@ -121,8 +121,9 @@ def envelope(class_name, backend=None, **body):
 def library_json(load_lazy):
     """cl.json() and cl.dump(): every backend set up in this process.
 
-    dump also holds the drivers' key-value pairs, so that loading it with
-    save=True copies a whole persistence store into another.
+    dump also holds the drivers' key-value pairs and the named volume
+    types, so that loading it with save=True copies a whole persistence
+    store into another.
     """
     data = envelope('Library', backends=[
         backend._to_json(load_lazy) for backend in
@@ -131,6 +132,7 @@ def library_json(load_lazy):
         data['key_values'] = [
             {'key': kv.key, 'value': kv.value}
             for kv in library_state.persistence().get_key_values()]
+        data['volume_types'] = library_state.persistence().get_volume_types()
     return data
 
 
@@ -139,6 +141,7 @@ def _library_from_json(data, loading):
                 for item in data['backends']]
     loading.key_values.extend(KeyValue(item['key'], item['value'])
                               for item in data.get('key_values', ()))
+    loading.volume_types.extend(data.get('volume_types', ()))
     return backends
 
 
@@ -150,6 +153,7 @@ class Loading:
         self.save = save
         self.resources = []
         self.key_values = []
+        self.volume_types = []
 
     def add(self, *resources):
         self.resources.extend(resources)
@@ -167,6 +171,9 @@ class Loading:
     def commit(self):
         if not self.save:
             return
+        # Types first: the volumes saved next refer to them.
+        for volume_type in self.volume_types:
+            library_state.persistence().set_volume_type(volume_type)
         saved = set()
         for resource in self.resources:
             key = (resource.KIND, resource.id)

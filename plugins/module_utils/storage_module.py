@@ -42,7 +42,10 @@ BACKEND_ARGUMENT_SPEC = dict(
 # How long a task waits for another task's lock on the same resource.
 LOCK_WAIT = 300
 # Locks are taken in this order of kinds (then of keys): never a deadlock.
-_LOCK_KINDS = ('volume-name', 'volume')
+_LOCK_KINDS = ('volume-type', 'volume-name', 'volume')
+# Kinds whose resources all backends share (named volume types): their locks
+# are not per backend.
+_SHARED_LOCK_KINDS = ('volume-type',)
 # What may appear as is in a lock name (Cinder's are ASCII; file locks are
 # files named after them).
 _LOCK_NAME_PART = re.compile(r'^[A-Za-z0-9_.-]{1,80}$')
@@ -56,7 +59,8 @@ def _lock_order(resource):
 def lock_name(backend_name, kind, key):
     """The coordination lock of one resource: user names are hashed unless
     plain ASCII (file locks are files of that name)."""
-    parts = [backend_name, kind, key]
+    parts = ['all-backends' if kind in _SHARED_LOCK_KINDS else backend_name,
+             kind, key]
     return 'cinderlib-' + '-'.join(
         part if _LOCK_NAME_PART.match(part) else
         'h' + hashlib.sha256(part.encode('utf-8')).hexdigest()[:32]

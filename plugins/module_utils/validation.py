@@ -84,3 +84,15 @@ def string_list(value, what, allowed):
         raise errors.InvalidInput('%s: %s not valid; use %s' % (
             what, ', '.join(repr(v) for v in wrong), ' or '.join(allowed)))
     return values
+
+
+def spec_dict(value, what):
+    """Extra or QoS specs: a dict with string keys; values as strings (what
+    Cinder stores)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+            isinstance(key, str) for key in value):
+        raise errors.InvalidInput('%s must be a dict of strings; got %r'
+                                  % (what, value))
+    return {key: str(item) for key, item in value.items()}

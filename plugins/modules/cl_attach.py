@@ -51,6 +51,20 @@ options:
     description: Attach through multipath (multipathd must run).
     type: bool
     default: false
+  size:
+    description:
+      - The volume's size in GiB (as M(openstack.cinderlib.cl_volume)
+        returns it after growing it). With O(state=present) and the volume
+        attached, a device smaller than this is rescanned through os-brick
+        (C(extend_volume) of the connector), and the task fails if it is
+        still smaller afterwards.
+    type: int
+  rescan:
+    description:
+      - Rescan the attached device through os-brick whatever its size;
+        C(changed) only if its size changed.
+    type: bool
+    default: false
 requirements:
   - python >= 3.11
   - os-brick
@@ -78,6 +92,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+size_bytes:
+  description:
+    - The size of the device on this node after a grow (O(size) or
+      O(rescan)).
+  returned: when O(size) or O(rescan) is set and the volume is attached
+  type: int
+  sample: 2147483648
 path:
   description:
     - The block device of the volume on this node (after an attach), or
@@ -89,7 +110,7 @@ path:
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
 from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import CollectionModule
-from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Result
+from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 
 class AttachModule(CollectionModule):
@@ -105,16 +126,30 @@ def main():
                        choices=['present', 'absent']),
             root_helper=dict(type='str', default='sudo'),
             use_multipath=dict(type='bool', default=False),
+            size=dict(type='int'),
+            rescan=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
     params = module.params
 
     def task():
+        grow = params['size'] is not None or params['rescan']
+        if grow and params['state'] != 'present':
+            raise Refused('size and rescan apply to an attached volume: use '
+                          'them with state=present, or leave them out to '
+                          'detach')
         changed, path = attach.attachment(
             params['connection'], params['state'], params['root_helper'],
             params['use_multipath'], module.check_mode)
-        return Result(changed, path=path)
+        if not grow or (changed and module.check_mode):
+            # (Check mode: a device attached only by a real run has the
+            # volume's current size.)
+            return Result(changed, path=path)
+        grew, path, size_bytes = attach.grow_attached(
+            params['connection'], params['size'], params['rescan'],
+            params['root_helper'], params['use_multipath'], module.check_mode)
+        return Result(changed or grew, path=path, size_bytes=size_bytes)
     module.run(task)
 
 

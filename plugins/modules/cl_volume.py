@@ -5,14 +5,17 @@
 
 DOCUMENTATION = r'''
 module: cl_volume
-short_description: Create, grow, clone, manage and delete volumes with a Cinder driver
+short_description: Create, grow, clone, retype, revert, manage and delete volumes with a Cinder driver
 version_added: 0.1.0
 description:
   - Declares a volume on a storage backend driven by one of Cinder's volume
     drivers, with no Cinder service.
   - Creates it empty, from a snapshot, as a clone of another volume, or by
-    taking over an existing backend volume; grows it when O(size) grows;
-    updates its description and metadata; deletes or unmanages it.
+    taking over an existing backend volume; grows it when O(size) grows,
+    also while it is connected (in-use); updates its description and
+    metadata; retypes it in place when O(volume_type), O(extra_specs),
+    O(qos_specs) or O(multiattach) change; reverts it to a snapshot
+    (O(revert_to_snapshot)); deletes or unmanages it.
   - Runs on the host that manages the storage (it loads the driver there).
 author:
   - openstack.cinderlib contributors (@openstack-cinderlib)
@@ -55,8 +58,11 @@ options:
     description:
       - Size in GiB. Required to create an empty volume; optional from a
         source, where it defaults to the source's size and may be larger.
-      - A larger size than the volume has extends it. A smaller one is
-        refused, since volumes never shrink.
+      - A larger size than the volume has extends it, also while it is
+        connected when the backend supports it (its stats do not report
+        C(online_extend_support=false)); nodes see the new size after
+        M(openstack.cinderlib.cl_attach) with O(openstack.cinderlib.cl_attach#module:rescan=true).
+        A smaller size is refused, since volumes never shrink.
     type: int
   description:
     description: Free text kept with the volume.
@@ -73,12 +79,45 @@ options:
     type: str
   extra_specs:
     description:
-      - Volume type extra specs the driver reads at creation (for example
-        C(thin_provisioning) or vendor keys).
+      - Volume type extra specs the driver reads (for example
+        C(thin_provisioning) or vendor keys), making a type of the volume's own.
+      - On an existing volume, different extra specs retype it through the
+        driver's C(retype); when the driver cannot do that in place the
+        task fails naming the change and the volume stays as it was.
     type: dict
   qos_specs:
-    description: QoS specs the driver applies at creation.
+    description:
+      - QoS specs the driver applies (for example C(total_iops_sec)).
+      - On an existing volume, different QoS specs retype it, as O(extra_specs).
     type: dict
+  volume_type:
+    description:
+      - Name of a volume type defined with M(openstack.cinderlib.cl_volume_type);
+        the volume gets that type's extra specs and QoS specs.
+      - On an existing volume of another type (or specs of its own), retypes
+        it in place, as O(extra_specs).
+      - Mutually exclusive with O(extra_specs) and O(qos_specs).
+    type: str
+  multiattach:
+    description:
+      - Whether the volume may be connected to several hosts at once (Cinder's
+        extra spec C(multiattach='<is> True')). Refused when the backend's
+        stats do not report multiattach support.
+      - Changing it on an existing volume retypes it, only while it is not
+        connected. For a volume of a O(volume_type), the type decides.
+      - A non-cluster filesystem on a volume used by several hosts at once
+        gets corrupted.
+    type: bool
+  revert_to_snapshot:
+    description:
+      - Name or id of a snapshot of the volume to bring its data back to.
+        This is an action, so the task always reports a change (in check
+        mode too, without reverting).
+      - As in Cinder, the volume must have no connections and the snapshot
+        must be its most recent, of the volume's current size. Drivers without
+        revert (thin LVM) are refused and nothing changes.
+      - Not combined with a size, type or specs change in the same task.
+    type: str
   source_volume:
     description:
       - Name or id of a volume of the same backend to clone.
@@ -156,6 +195,34 @@ EXAMPLES = r'''
         existing_ref:
           source-name: legacy-image
 
+    - name: Grow data1 while it is connected (then rescan it on the node with cl_attach)
+      openstack.cinderlib.cl_volume:
+        name: data1
+        size: 30
+
+    - name: Change data1's QoS in place (a retype)
+      openstack.cinderlib.cl_volume:
+        name: data1
+        qos_specs:
+          total_iops_sec: "500"
+
+    - name: A volume of the named type gold (see cl_volume_type)
+      openstack.cinderlib.cl_volume:
+        name: db1
+        size: 10
+        volume_type: gold
+
+    - name: A volume several hosts may connect at once
+      openstack.cinderlib.cl_volume:
+        name: shared1
+        size: 10
+        multiattach: true
+
+    - name: Bring data1's data back to its latest snapshot
+      openstack.cinderlib.cl_volume:
+        name: data1
+        revert_to_snapshot: nightly
+
     - name: Delete data1-copy with its snapshots and connections
       openstack.cinderlib.cl_volume:
         name: data1-copy
@@ -215,11 +282,17 @@ volume:
       description: The volume it was cloned from, if any.
       type: str
     extra_specs:
-      description: The extra specs it was created with.
+      description: Its extra specs (its type's, for a named O(volume_type)).
       type: dict
     qos_specs:
-      description: The QoS specs it was created with.
+      description: Its QoS specs (its type's, for a named O(volume_type)).
       type: dict
+    volume_type:
+      description: The name of its volume type; null for specs of its own.
+      type: str
+    multiattach:
+      description: Whether several hosts may connect it at once.
+      type: bool
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str
@@ -231,14 +304,16 @@ volume:
 from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
 from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
 from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec import (
+    VOLUME_DAY2_MUTUALLY_EXCLUSIVE, VOLUME_DAY2_OPTIONS,
     VOLUME_MUTUALLY_EXCLUSIVE, VOLUME_OPTIONS, VOLUME_REQUIRED_ONE_OF)
 
 
 def main():
     sm = StorageModule(
-        argument_spec=dict(VOLUME_OPTIONS),
+        argument_spec=dict(VOLUME_OPTIONS, **VOLUME_DAY2_OPTIONS),
         required_one_of=VOLUME_REQUIRED_ONE_OF,
-        mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=(VOLUME_MUTUALLY_EXCLUSIVE +
+                            VOLUME_DAY2_MUTUALLY_EXCLUSIVE),
         supports_check_mode=True,
     )
     sm.run(lambda: converge.volume(sm, sm.declaration()))

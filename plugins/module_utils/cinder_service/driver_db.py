@@ -153,9 +153,14 @@ class DriverDB:
     def volume_attachment_get_all_by_volume_id(self, context, volume_id):
         return [conn._ovo for conn in self._volume(volume_id).connections]
 
-    # Volume types and QoS: each volume with extra or QoS specs has a type
-    # of its own, whose id is the volume's id. ------------------------------
-    def _type_volume(self, type_id):
+    # Volume types and QoS: a named type (resources.volume_type, in
+    # persistence), else the type of its own that a volume with extra or
+    # QoS specs has, whose id is the volume's id. --------------------------
+    def _type_owner(self, type_id):
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.resources.volume_type import VolumeType
+        named = VolumeType.find(type_id)
+        if named is not None:
+            return named
         try:
             return _resources().Volume.get_by_id(type_id)
         except errors.NotFound:
@@ -163,21 +168,24 @@ class DriverDB:
 
     def volume_type_get(self, context, id, inactive=False,
                         expected_fields=None):
-        volume = self._type_volume(id)
-        return volume_types.volume_type_dict(volume.id, volume.extra_specs,
-                                             volume.qos_specs)
+        owner = self._type_owner(id)
+        type_id, name, description = owner._type_identity()
+        return volume_types.volume_type_dict(
+            type_id, name, owner.extra_specs, owner.qos_specs, description)
 
     def volume_type_extra_specs_get(self, context, volume_type_id):
-        return dict(self._type_volume(volume_type_id).extra_specs or {})
+        return dict(self._type_owner(volume_type_id).extra_specs or {})
+
+    def _qos_specs(self, type_id):
+        owner = self._type_owner(type_id)
+        type_id, name, _ = owner._type_identity()
+        return volume_types.qos_specs_dict(type_id, name, owner.qos_specs)
 
     def volume_type_qos_specs_get(self, context, type_id):
-        volume = self._type_volume(type_id)
-        return {'qos_specs': volume_types.qos_specs_dict(volume.id,
-                                                         volume.qos_specs)}
+        return {'qos_specs': self._qos_specs(type_id)}
 
     def qos_specs_get(self, context, qos_specs_id, inactive=False):
-        volume = self._type_volume(qos_specs_id)
-        specs = volume_types.qos_specs_dict(volume.id, volume.qos_specs)
+        specs = self._qos_specs(qos_specs_id)
         if specs is None:
             raise self._exc().QoSSpecsNotFound(specs_id=qos_specs_id)
         return specs
@@ -252,6 +260,15 @@ def install(cinder):
                                        snapshot_id=1)
     objects.VolumeAttachment.get_by_id = by_id(
         'Connection', 'VolumeAttachmentNotFound', filter=1)
+
+    # QoS specs by id (RBD reads a type's QoS through qos_specs.
+    # get_qos_specs), from the type that owns them.
+    def qos_by_id(cls, context, id, *args, **kwargs):
+        specs = _active().qos_specs_get(context, id)
+        return cls(context=context, id=specs['id'], name=specs['name'],
+                   consumer=specs['consumer'], specs=dict(specs['specs']))
+
+    objects.QualityOfServiceSpecs.get_by_id = classmethod(qos_by_id)
 
     def snapshots_for_volume(cls, context, volume_id, *args, **kwargs):
         return objects.SnapshotList(objects=[

@@ -35,6 +35,15 @@ records add ``volume_id`` (str).  The ``delete_*`` methods get a record or
 an id.  Each ``get_*`` returns new dicts the caller may change; each
 ``set_*`` inserts or replaces the record with the same ``id``.
 
+**Volume types** (named types: a name, extra specs and QoS specs that many
+volumes share, as Cinder's volume types): ``get_volume_types``,
+``set_volume_type`` and ``delete_volume_type`` take and return *type
+records* in both forms: ``id`` (str), ``name`` (str) and ``data`` (dict:
+``extra_specs``, ``qos_specs``, ``description``).  Plugins that do not
+implement them get working defaults that keep each type as a key-value pair
+(key ``VOLUME_TYPE_KEY_PREFIX + id``, the record as JSON), so plugins
+written before named types existed keep working.
+
 In both forms ``get_*`` filters are ANDed (a filter left as None matches
 everything), and key-value pairs are ``KeyValue`` objects (``.key``,
 ``.value``; ``delete_key_value`` gets one).
@@ -42,6 +51,10 @@ everything), and key-value pairs are ``KeyValue`` objects (``.key``,
 
 
 import copy
+import json
+
+# Key-value keys under which the default volume type methods keep types.
+VOLUME_TYPE_KEY_PREFIX = 'cl-volume-type:'
 
 
 class KeyValue:
@@ -149,6 +162,32 @@ class PersistenceDriverBase:
 
     def close(self):
         """Release connections; the plugin is not used afterwards."""
+
+    # Volume types: defaults over the key-value pairs ---------------------
+    def get_volume_types(self, type_id=None, type_name=None):
+        """Type records, all of them or those with that id and/or name."""
+        found = []
+        for key_value in self.get_key_values():
+            if not key_value.key.startswith(VOLUME_TYPE_KEY_PREFIX):
+                continue
+            record = json.loads(key_value.value)
+            if type_id is not None and record['id'] != type_id:
+                continue
+            if type_name is not None and record['name'] != type_name:
+                continue
+            found.append(record)
+        return sorted(found, key=lambda record: record['name'])
+
+    def set_volume_type(self, volume_type):
+        """Insert or replace the type record with the same ``id``."""
+        self.set_key_value(KeyValue(
+            VOLUME_TYPE_KEY_PREFIX + volume_type['id'],
+            json.dumps(volume_type, sort_keys=True)))
+
+    def delete_volume_type(self, volume_type):
+        """Forget the type (a type record or an id)."""
+        self.delete_key_value(KeyValue(
+            VOLUME_TYPE_KEY_PREFIX + record_id(volume_type)))
 
     # Helpers for plugins handed resource objects -------------------------
     def get_fields(self, resource):

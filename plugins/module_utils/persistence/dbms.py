@@ -20,7 +20,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # What each database driver needs, to name it when it is missing.
 _DBAPI_PACKAGES = {
@@ -66,6 +66,13 @@ def _schema(sa):
             'cl_key_values', metadata,
             sa.Column('key', sa.String(255), primary_key=True),
             sa.Column('value', text, nullable=False)),
+        # Named volume types (schema version 2).
+        'volume_types': sa.Table(
+            'cl_volume_types', metadata,
+            sa.Column('id', sa.String(255), primary_key=True),
+            sa.Column('name', sa.String(255), nullable=False, unique=True),
+            sa.Column('updated_at', sa.DateTime, nullable=False),
+            sa.Column('data', text, nullable=False)),
         'schema': sa.Table(
             'cl_schema', metadata,
             sa.Column('version', sa.Integer, nullable=False)),
@@ -77,11 +84,17 @@ def _migration_1(conn, metadata, tables):
     metadata.create_all(conn, checkfirst=True)
 
 
+def _migration_2(conn, metadata, tables):
+    # Adds cl_volume_types; create_all with checkfirst leaves the existing
+    # tables alone and is safe to run again (MariaDB commits DDL at once).
+    tables['volume_types'].create(conn, checkfirst=True)
+
+
 # (version, step): each step brings the schema from version-1 to version.
 # Steps run in one transaction under the schema lock (see _upgrade_schema);
 # on MariaDB/MySQL, where DDL commits on its own, a step must also be safe
 # to run again after a crash half-way (create_all(checkfirst=True) is).
-MIGRATIONS = ((1, _migration_1),)
+MIGRATIONS = ((1, _migration_1), (2, _migration_2))
 
 # What to write instead of a URL that is not one.
 URL_FORMS = ('sqlite:////path/to/file.sqlite (four slashes for an absolute '
@@ -113,6 +126,10 @@ class RecordReads:
 
     def get_connections(self, connection_id=None, volume_id=None):
         return self._get('connections', id=connection_id, volume_id=volume_id)
+
+    def get_volume_types(self, type_id=None, type_name=None):
+        return sorted(self._get('volume_types', id=type_id, name=type_name),
+                      key=lambda record: record['name'])
 
 
 class DBPersistence(RecordReads, base.PersistenceDriverBase):
@@ -536,6 +553,12 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
                 self._thread_lock, self.engine.begin() as conn:
             self._upsert(conn, table, 'key',
                          {'key': key_value.key, 'value': key_value.value})
+
+    def set_volume_type(self, volume_type):
+        self._set('volume_types', volume_type)
+
+    def delete_volume_type(self, volume_type):
+        self._delete('volume_types', volume_type)
 
     def delete_volume(self, volume):
         self._delete('volumes', volume)

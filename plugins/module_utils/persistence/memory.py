@@ -35,6 +35,7 @@ class MemoryPersistence(base.PersistenceDriverBase):
         self.snapshots = {}
         self.connections = {}
         self.key_values = {}
+        self.volume_types = {}
 
     def describe(self):
         return 'memory'
@@ -58,6 +59,10 @@ class MemoryPersistence(base.PersistenceDriverBase):
     def get_connections(self, connection_id=None, volume_id=None):
         return self._get(self.connections, id=connection_id,
                          volume_id=volume_id)
+
+    def get_volume_types(self, type_id=None, type_name=None):
+        return sorted(self._get(self.volume_types, id=type_id,
+                                name=type_name), key=lambda r: r['name'])
 
     def get_key_values(self, key=None):
         with self._lock:
@@ -96,6 +101,12 @@ class MemoryPersistence(base.PersistenceDriverBase):
     def _pop(self, table, key):
         with self._lock:
             table.pop(key, None)
+
+    def set_volume_type(self, volume_type):
+        self.volume_types[volume_type['id']] = base.copy_record(volume_type)
+
+    def delete_volume_type(self, volume_type):
+        self.volume_types.pop(base.record_id(volume_type), None)
 
     def delete_volume(self, volume):
         self._pop(self.volumes, base.record_id(volume))

@@ -102,6 +102,26 @@ class ResourcePluginAdapter(base.PersistenceDriverBase):
             'them' % (type(self.plugin).__name__, kind, item,
                       _CLASS_NAMES[kind], kind))
 
+    # Volume types are records in both forms: the plugin's own methods if
+    # it has them, else the defaults over its key-value pairs.
+    def get_volume_types(self, type_id=None, type_name=None):
+        return self._type_call('get_volume_types', type_id=type_id,
+                               type_name=type_name)
+
+    def set_volume_type(self, volume_type):
+        self._type_call('set_volume_type', volume_type)
+
+    def delete_volume_type(self, volume_type):
+        self._type_call('delete_volume_type', volume_type)
+
+    def _type_call(self, name, *args, **kwargs):
+        own = getattr(type(self.plugin), name, None)
+        if own is not None and own is not getattr(
+                base.PersistenceDriverBase, name):
+            return getattr(self.plugin, name)(*args, **kwargs)
+        return getattr(base.PersistenceDriverBase, name)(self, *args,
+                                                         **kwargs)
+
     def get_key_values(self, key=None):
         found = self.plugin.get_key_values(key=key)
         return [base.KeyValue(item.key, item.value) for item in _items(found)

@@ -19,7 +19,8 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence im
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import dbms
 
 _TABLES = {'volumes': 'cl_volumes', 'snapshots': 'cl_snapshots',
-           'connections': 'cl_connections'}
+           'connections': 'cl_connections',
+           'volume_types': 'cl_volume_types'}
 
 
 def sqlite_file(url):

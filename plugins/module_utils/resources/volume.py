@@ -10,13 +10,13 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import driver_checks
-from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import base
+from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import volume_day2
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources.connection import Connection
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources.snapshot import Snapshot
 
 
-class Volume(base.NamedResource, base.Resource):
+class Volume(volume_day2.Day2Operations, base.NamedResource, base.Resource):
     """A volume on a backend; built by Backend.create_volume, clone, a
     snapshot's create_volume, or Backend.manage_volume."""
 
@@ -28,12 +28,12 @@ class Volume(base.NamedResource, base.Resource):
             source = backend_or_vol
             backend = source.backend
             kwargs.setdefault('size', source.size)
-            kwargs.setdefault('extra_specs', source.extra_specs)
-            kwargs.setdefault('qos_specs', source.qos_specs)
+            volume_day2.inherit_type(source, kwargs)
             if pool_name is None:
                 pool_name = source.pool_name
         else:
             backend = backend_or_vol
+        kwargs = volume_day2.typed_kwargs(backend, pool_name, kwargs)
         volume_id = base.new_id(Volume, kwargs.pop('id', None), 'volume')
         size = validation.size_gib(kwargs.pop('size', None))
         self.extra_specs = dict(kwargs.pop('extra_specs', None) or {})
@@ -41,15 +41,18 @@ class Volume(base.NamedResource, base.Resource):
         name = kwargs.pop('name', kwargs.pop('display_name', None))
         description = kwargs.pop('description',
                                  kwargs.pop('display_description', None))
-        typed = bool(self.extra_specs or self.qos_specs)
+        # A named type's id, else a type of its own when it has specs.
+        type_id = kwargs.pop('volume_type_id', None) or (
+            volume_id if self.extra_specs or self.qos_specs else None)
         ovo = base.new_ovo('Volume', dict(
             id=volume_id, size=size, display_name=name,
             display_description=description,
             host=backend.host_for(pool_name), availability_zone=backend.id,
             user_id=library_state.settings().user_id,
             project_id=library_state.settings().project_id,
-            volume_type_id=volume_id if typed else None), kwargs,
-            'name, description, size, id, extra_specs, qos_specs')
+            volume_type_id=type_id), kwargs,
+            'name, description, size, id, extra_specs, qos_specs, '
+            'volume_type, multiattach')
         ovo.volume_type = self._volume_type_ovo(ovo)
         self._start(backend, ovo)
 
@@ -61,11 +64,6 @@ class Volume(base.NamedResource, base.Resource):
         self._connections = None
         self.local_attach = None
         super().__init__(backend, ovo)
-
-    def _volume_type_ovo(self, ovo):
-        return volume_types.volume_type_ovo(
-            library_state.cinder().objects, ovo, self.extra_specs,
-            self.qos_specs)
 
     # Loading and saving -------------------------------------------------
     @classmethod
@@ -90,6 +88,7 @@ class Volume(base.NamedResource, base.Resource):
         data['qos_specs'] = self.qos_specs
         # For readers without Cinder (records.volume_view).
         data['name_in_storage'] = self.name_in_storage
+        data['volume_type'] = self.volume_type_name
         return {'id': self.id, 'backend': self.backend.id, 'name': self.name,
                 'status': self.status, 'size': self.size, 'data': data}
 
@@ -329,6 +328,7 @@ class Volume(base.NamedResource, base.Resource):
                 'volume %s: new size %s GiB must be larger than its current '
                 '%s GiB (volumes cannot shrink)' % (self.id, new_size,
                                                     self.size))
+        self._check_extend_allowed()
         previous = self.status
         self._set_status('extending', size=new_size, previous=previous)
         self._extend_to(new_size, previous)
@@ -340,8 +340,7 @@ class Volume(base.NamedResource, base.Resource):
         try:
             with self._driver_call('extend', 'error_extending',
                                    busy_status=previous):
-                self._call('extending', self.backend.driver.extend_volume,
-                           self._ovo, new_size)
+                self._driver_extend(new_size)
         except errors.DriverTimeout:
             raise
         except errors.BackendError:

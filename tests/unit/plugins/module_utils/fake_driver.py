@@ -211,3 +211,66 @@ class ManageableFakeDriver(FakeDriver):
             entries, [s['id'] for s in cinder_snapshots],
             volume_utils.extract_id_from_snapshot_name, marker, limit,
             offset, sort_keys, sort_dirs)
+
+
+day2_opts = [
+    cfg.BoolOpt('fake_multiattach', default=True,
+                help='Report multiattach support in the pool stats.'),
+    cfg.BoolOpt('fake_online_extend', default=True,
+                help='Report online_extend_support in the pool stats.'),
+    cfg.BoolOpt('fake_revert', default=True,
+                help='Implement revert_to_snapshot (False: as thin LVM).'),
+    cfg.BoolOpt('fake_temp_snapshot', default=False,
+                help='Ask for a temporary snapshot before a revert.'),
+    cfg.ListOpt('fake_retype_keys', default=['qos:iops', 'multiattach'],
+                help='Extra and QoS spec keys retype changes in place.'),
+]
+
+
+class Day2FakeDriver(FakeDriver):
+    """FakeDriver with the day-2 interfaces: volume contents (``DATA``),
+    revert_to_snapshot, retype of some keys, multiattach and online extend
+    reported in the stats, each switchable by an option."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.configuration.append_config_values(day2_opts)
+        self.retyped = []       # (volume id, new type's name, diff)
+
+    @property
+    def data(self):
+        return self.store.setdefault('data', {})
+
+    def _update_volume_stats(self):
+        super()._update_volume_stats()
+        self._stats['pools'][0].update(
+            multiattach=self.configuration.fake_multiattach,
+            online_extend_support=self.configuration.fake_online_extend)
+
+    def create_snapshot(self, snapshot):
+        super().create_snapshot(snapshot)
+        self.data[snapshot.name] = self.data.get(snapshot.volume.name, b'')
+
+    def revert_to_snapshot(self, context, volume, snapshot):
+        self._maybe_fail('revert_to_snapshot')
+        if not self.configuration.fake_revert:
+            raise NotImplementedError('no revert on this fake')
+        assert db.snapshot_get(context, snapshot.id).id == snapshot.id
+        self.data[volume.name] = self.data.get(snapshot.name, b'')
+
+    def snapshot_revert_use_temp_snapshot(self):
+        return self.configuration.fake_temp_snapshot
+
+    def retype(self, context, volume, new_type, diff, host):
+        self._maybe_fail('retype')
+        allowed = set(self.configuration.fake_retype_keys) | {'consumer'}
+        changed = {key for part in ('extra_specs', 'qos_specs')
+                   for key, (old, new) in diff[part].items() if old != new}
+        if not changed <= allowed:
+            return False
+        # As RBD: the new type's QoS through the DB, by its qos_specs_id.
+        qos = (db.qos_specs_get(context, new_type.qos_specs_id)['specs']
+               if new_type.qos_specs_id else {})
+        self.retyped.append((volume.id, new_type.name, diff, qos))
+        return True, {'provider_location': 'fake://%s?%s' % (
+            volume.name, new_type.name)}

@@ -125,16 +125,16 @@ def test_first_use_and_unique_names(tmp_path, new_db):
 
 
 def test_each_migration_runs_once(tmp_path, new_db):
-    # A database at version 1 while every process knows a step 2 (it adds
-    # a key-value row with a plain INSERT, so running twice would fail):
-    # the step runs exactly once, whoever wins.
+    # A database at the current version while every process knows one more
+    # step (it adds a key-value row with a plain INSERT, so running twice
+    # would fail): the step runs exactly once, whoever wins.
     persistence.setup({'storage': 'db', 'connection': new_db}).close()
     outcomes = parallel_processes.run(tmp_path / 'run', PROCESSES, SETUP + '''
 def step_2(conn, metadata, tables):
     conn.execute(tables['key_values'].insert().values(
         key='migrated-by', value=str(index)))
-dbms.MIGRATIONS = dbms.MIGRATIONS + ((2, step_2),)
-dbms.SCHEMA_VERSION = 2
+dbms.MIGRATIONS = dbms.MIGRATIONS + ((dbms.SCHEMA_VERSION + 1, step_2),)
+dbms.SCHEMA_VERSION += 1
 ''', '''
         plugin = persistence.setup({'storage': 'db',
                                     'connection': args['url']})
@@ -149,7 +149,8 @@ dbms.SCHEMA_VERSION = 2
     try:
         with engine.connect() as conn:
             assert conn.exec_driver_sql(
-                'SELECT version FROM cl_schema').fetchall() == [(2,)]
+                'SELECT version FROM cl_schema').fetchall() == [
+                    (dbms.SCHEMA_VERSION + 1,)]
     finally:
         engine.dispose()
 

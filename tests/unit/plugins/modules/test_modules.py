@@ -259,6 +259,7 @@ NULL_CASES = [
     ('cl_volume', dict(name='v1', size=1)),
     ('cl_snapshot', dict(volume='v1', name='s1')),
     ('cl_backend_facts', dict()),
+    ('cl_volume_type', dict(name='t1')),
     ('cl_connection', dict(volume='v1', connector={'host': 'node1'})),
     ('cl_attach', dict(connection={'protocol': 'iscsi', 'conn_info': {
         'driver_volume_type': 'iscsi', 'data': {'auth_password': '********'}}})),
@@ -335,3 +336,37 @@ def test_bulk_refusals_change_nothing(tmp_path, args, message):
     assert result['failed'] and message in result['msg'], result
     assert 'Traceback' not in result.stdout
     assert not result.loaded('cinder')
+
+
+# Day-2 -------------------------------------------------------------------------
+def test_volume_type_defined_without_cinder_and_used(tmp_path):
+    defined = run('cl_volume_type', tmp_path, diff=True, name='gold',
+                  qos_specs={'total_iops_sec': 100})
+    assert defined['changed'], defined
+    assert defined['volume_type']['qos_specs'] == {'total_iops_sec': '100'}
+    assert defined['diff']['before'] == {}
+    assert not defined.loaded('cinder')
+    again = run('cl_volume_type', tmp_path, name='gold',
+                qos_specs={'total_iops_sec': '100'})
+    assert again['changed'] is False
+    assert not again.loaded('cinder') and not again.loaded('sqlalchemy')
+    created = run('cl_volume', tmp_path, name='v1', size=1,
+                  volume_type='gold')
+    assert created['changed'], created
+    assert created['volume']['volume_type'] == 'gold'
+    assert created['volume']['qos_specs'] == {'total_iops_sec': '100'}
+    both = run('cl_volume', tmp_path, name='v1', volume_type='gold',
+               qos_specs={'a': 'b'})
+    assert both['failed'] and 'mutually exclusive' in both['msg']
+
+
+def test_attach_grow_options(tmp_path):
+    connection = {'protocol': 'iscsi', 'conn_info': {
+        'driver_volume_type': 'iscsi', 'data': {
+            'target_portal': '192.0.2.1:3260',
+            'target_iqn': 'iqn.2026-12.test:none', 'target_lun': 0}}}
+    absent = run('cl_attach', tmp_path, connection=connection,
+                 state='absent', size=2)
+    assert absent['failed']
+    assert absent['msg'].startswith('size and rescan apply to an attached '
+                                    'volume')
