@@ -22,14 +22,12 @@ case "${1:-all}" in
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-venv=$(bash scripts/setup-venv.sh)
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 # shellcheck source=scripts/lib/ceph-lab-env.sh
 . scripts/lib/ceph-lab-env.sh
 use_ceph_lab
 export PATH=$venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$repo/.build/collections
-# This checkout's code even when another checkout sharing the venv (CL_VENV)
-# has since pointed the venv's .pth at its own tree.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
 if [ "$bench" = startup.py ]; then
     # The baseline: a git worktree of that commit, importable from a
     # collections directory of its own (PYTHONPATH in the child processes).

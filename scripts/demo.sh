@@ -8,9 +8,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 echo "== python venv (cinder 29, os-brick, ...)"
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 echo "== local ceph cluster"
 bash scripts/ceph-lab.sh start >/dev/null
 eval "$(bash scripts/ceph-lab.sh env)"

@@ -25,9 +25,8 @@ case $mode in
 esac
 [ $# -gt 0 ] && shift
 
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 export ANSIBLE_COLLECTIONS_PATH=$repo/.build/collections
 
 # The module reference, rendered into directory $1.

@@ -12,9 +12,8 @@ cycles=${1:-12}
 case $cycles in ''|*[!0-9]*) echo "usage: $0 [CYCLES]" >&2; exit 2 ;; esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 # shellcheck source=scripts/lib/ceph-lab-env.sh
 . scripts/lib/ceph-lab-env.sh
 use_ceph_lab

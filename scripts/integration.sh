@@ -16,9 +16,8 @@ cd "$repo"
 # shellcheck source=scripts/lib/collection-tree.sh
 . scripts/lib/collection-tree.sh
 
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 tree=$repo/.build/integration/ansible_collections/openstack/cinderlib
 eval "$(bash scripts/ceph-lab.sh env)"
 if [ -z "${CL_TEST_PG_URL:-}" ]; then

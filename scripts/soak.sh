@@ -12,9 +12,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 # shellcheck source=scripts/lib/ceph-lab-env.sh
 . scripts/lib/ceph-lab-env.sh
 use_ceph_lab

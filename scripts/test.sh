@@ -48,9 +48,8 @@ cleanup() {
 trap cleanup EXIT
 
 stage "python venv"
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 pytest=("$venv/bin/python" -m pytest -p no:cacheprovider -q
         -W ignore::DeprecationWarning)
 

@@ -10,9 +10,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 # shellcheck source=scripts/lib/collection-tree.sh
 . scripts/lib/collection-tree.sh
-venv=$(bash scripts/setup-venv.sh)
-# This checkout's code first, whatever a shared venv (CL_VENV) last linked.
-export PYTHONPATH=$repo/.build/collections${PYTHONPATH:+:$PYTHONPATH}
+# shellcheck source=scripts/lib/project-venv.sh
+. scripts/lib/project-venv.sh
 
 core_tests() {
     (cd tests/unit && "$1/bin/python" -m pytest -p no:cacheprovider -q \
