@@ -22,7 +22,9 @@ Result
 Refused
     The declaration cannot be converged as given; nothing was changed.
     ``msg``: one sentence naming the field and the fix; ``result``: extra
-    result keys for fail_json (usually none).
+    result keys for fail_json (usually none).  A declaration of many parts
+    that converged all but some (cl_volumes) refuses with every part's
+    result and ``changed``: what the others changed stays changed.
 """
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors

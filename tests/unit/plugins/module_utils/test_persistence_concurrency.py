@@ -287,26 +287,13 @@ def test_core_refuses_a_taken_name_before_the_driver(unique_core, backend):
     first.delete()
 
 
-@pytest.mark.parametrize('kind', ['memory', 'memory_db', 'sqlite', 'postgresql',
-                                  'mariadb'])
-def test_threads_read_and_write_at_once(tmp_path, kind):
+def test_threads_read_and_write_at_once(unique):
     # cl_volumes converges its items on threads of one process over one
     # plugin: reads interleave with writes and with other reads.  memory_db's
     # threads share one connection, so its reads take the plugin's thread
-    # lock as its writes do (without it: "cannot rollback - no transaction
-    # is active", or a read inside another thread's transaction).
-    config = {'storage': kind, 'unique_names': True}
-    if kind == 'sqlite':
-        config = {'storage': 'db', 'unique_names': True,
-                  'connection': 'sqlite:///%s' % (tmp_path / 't.sqlite')}
-    elif kind in URLS:
-        if not URLS[kind]:
-            pytest.skip('set CL_TEST_%s_URL to test %s' % (
-                'PG' if kind == 'postgresql' else 'MYSQL', kind))
-        config = {'storage': 'db', 'unique_names': True,
-                  'connection': URLS[kind]}
-    plugin = persistence.setup(config)
-    _empty(plugin)
+    # lock as its writes do (without it: "cannot commit - no transaction is
+    # active", or a read inside another thread's transaction).
+    plugin = unique
     threads, rounds = 8, 40
     barrier = threading.Barrier(threads)
     errors_seen = []
@@ -335,10 +322,5 @@ def test_threads_read_and_write_at_once(tmp_path, kind):
         worker.start()
     for worker in workers:
         worker.join()
-    try:
-        assert errors_seen == []
-        assert len(plugin.get_volumes(backend_name='b1')) == \
-            threads * rounds // 2
-    finally:
-        _empty(plugin)
-        plugin.close()
+    assert errors_seen == []
+    assert len(plugin.get_volumes(backend_name='b1')) == threads * rounds // 2
