@@ -211,8 +211,9 @@ def same_host(connection_record, connector):
 # Crash recovery --------------------------------------------------------------
 # Statuses a record holds only while one process works on it.  Such a record
 # carries data['owner'] (see owner_stamp): who works on it and until when.
-TRANSITIONAL = {'volume': ('creating', 'deleting', 'extending', 'managing'),
-                'snapshot': ('creating', 'deleting')}
+TRANSITIONAL = {'volume': ('creating', 'deleting', 'extending', 'managing',
+                           'reverting', 'retyping'),
+                'snapshot': ('creating', 'deleting', 'restoring')}
 # Room for the record writes around the driver calls, and for clock skew
 # between hosts, beyond the driver calls' own bound.
 OWNER_GRACE = 60
@@ -302,9 +303,12 @@ def settled_view(record):
     operation = interrupted(record)
     if operation in ('creating', 'deleting'):
         return None
+    work = record['data'].get('failed') or owner_of(record)
+    if operation in ('reverting', 'retyping', 'restoring'):
+        # Reverted again / back to the type the record keeps.
+        return dict(record, status=work.get('previous') or 'available')
     if operation != 'extending':
         return record
-    work = record['data'].get('failed') or owner_of(record)
     planned = dict(record, status=work.get('previous') or 'available')
     if work.get('size'):
         planned['size'] = work['size']

@@ -152,6 +152,11 @@ play "$pb/attach.yml" "$here/check_data.yml" "${vars[@]}" -e @"$here/attach-pres
 stage "attach: second run changes nothing"
 play idempotent "$pb/attach.yml" "${vars[@]}" -e @"$here/attach-present.yml"
 
+stage "day-2: grow an attached volume, the node rescans, resize2fs"
+play "$here/day2-grow-attached.yml" "${vars[@]}"
+stage "day-2: multiattach over two iSCSI sessions"
+play "$here/day2-multiattach.yml" "${vars[@]}"
+
 stage "detach, disconnect, delete everything"
 play "$pb/attach.yml" "$pb/provision.yml" "${vars[@]}" \
     -e @"$here/attach-absent.yml" -e @"$here/volumes-absent.yml"

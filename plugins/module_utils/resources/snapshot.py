@@ -84,6 +84,11 @@ class Snapshot(base.NamedResource, base.VolumeChild, base.Resource):
         self._ended()
 
     def _settle(self, status, owner):
+        if status == 'restoring':
+            # A revert to it was interrupted (its volume settles the
+            # revert); the snapshot itself was only read.
+            self._set_status('available')
+            return self
         # As for volumes: an interrupted creation is undone, an interrupted
         # deletion finished; the driver's delete_snapshot is idempotent.
         self._set_status('deleting')

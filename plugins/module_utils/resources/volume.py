@@ -366,6 +366,8 @@ class Volume(volume_day2.Day2Operations, base.NamedResource, base.Resource):
         if status == 'extending':
             self._set_status(previous)
             return self
+        if status in ('reverting', 'retyping'):
+            return self._settle_day2(status, owner, previous)
         if status == 'managing':
             self._set_status('error', 'managing it was interrupted; the '
                              'storage object may have been renamed (RBD: %s): '

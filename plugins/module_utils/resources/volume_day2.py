@@ -232,7 +232,7 @@ class Day2Operations:
                 description='taken before reverting to snapshot %s; if the '
                 'revert failed, create a volume from it to get the data '
                 'back' % snapshot.id, use_quota=False)
-        self._set_status('reverting')
+        self._set_status('reverting', snapshot_id=snapshot.id)
         snapshot._set_status('restoring')
 
         def nothing_done():
@@ -269,6 +269,29 @@ class Day2Operations:
         if temporary is not None:
             temporary.delete()
         return self
+
+    # Settling what a killed run left ---------------------------------
+    def _settle_day2(self, status, owner, previous):
+        """An interrupted retype: the record kept the old type, so the
+        volume goes back to its status (a task declaring the new type again
+        retypes it again; drivers' retype is idempotent).  An interrupted
+        revert is done again: a rollback to the same snapshot gives the
+        same data, whatever part of it the first one did."""
+        if status == 'retyping':
+            self._set_status(previous)
+            return self
+        Snapshot = base.resource_class('snapshot')
+        try:
+            snapshot = Snapshot.get_by_id(owner.get('snapshot_id'))
+        except errors.NotFound:
+            self._set_status('error', 'a revert to snapshot %s was '
+                             'interrupted and the snapshot is gone; the data '
+                             'may be partly reverted' % owner.get('snapshot_id'))
+            return self
+        if snapshot.status == 'restoring':
+            snapshot._set_status('available')
+        self._set_status('available')
+        return self.revert_to_snapshot(snapshot)
 
     # Retype --------------------------------------------------------------
     def _new_type(self, volume_type, extra_specs, qos_specs):

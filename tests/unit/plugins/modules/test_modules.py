@@ -19,6 +19,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODULES = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..',
                                         'plugins', 'modules'))
 FAKE_DRIVER_DIR = os.path.join(os.path.dirname(HERE), 'module_utils')
+_TREE = os.path.normpath(os.path.join(MODULES, '..', '..', '..', '..', '..'))
+COLLECTIONS_PATH = (
+    [_TREE] if os.path.basename(os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.dirname(MODULES))))) == 'ansible_collections'
+    else []) + ([os.environ['PYTHONPATH']] if os.environ.get('PYTHONPATH')
+                else [])
 PASSWORD = 'fake-Pa55word'
 
 
@@ -43,11 +49,11 @@ def run(module, tmp_path, check_mode=False, diff=False, **args):
     args['_ansible_diff'] = diff
     args_file = tmp_path / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    # The fake driver first; then the caller's path (a shared venv's .pth may
-    # name another checkout: scripts put their own tree on PYTHONPATH).
+    # The collection under test first (the ansible_collections tree these
+    # modules are in, else the caller's PYTHONPATH): a shared venv's .pth
+    # may link another checkout.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [FAKE_DRIVER_DIR] + [os.environ['PYTHONPATH']] * bool(
-            os.environ.get('PYTHONPATH'))))
+        [FAKE_DRIVER_DIR] + COLLECTIONS_PATH))
     proc = subprocess.run(
         [sys.executable, '-X', 'importtime',
          os.path.join(MODULES, module + '.py'), str(args_file)],

@@ -391,3 +391,44 @@ cl.setup(persistence_config={'storage': 'db', 'connection': args['url']})
     plugin = dbms.DBPersistence(url)
     assert [t['name'] for t in plugin.get_volume_types()] == ['gold']
     plugin.close()
+
+
+# What a killed run leaves (records.TRANSITIONAL) ------------------------------
+def _killed_in(resource, status, **owner):
+    from test_recovery import _dead_pid, _left_as
+    return _left_as(resource, status, pid=_dead_pid(), process_start='1',
+                    **owner)
+
+
+def test_killed_retype_goes_back_to_the_recorded_type(day2):
+    vol = day2.create_volume(1, qos_specs={'qos:iops': '10'})
+    left = _killed_in(vol, 'retyping', previous='available')
+    assert left.reconcile() is left
+    assert (left.status, left.qos_specs) == ('available', {'qos:iops': '10'})
+    assert left.retype(qos_specs={'qos:iops': '20'}) is True
+
+
+def test_killed_revert_is_done_again(day2):
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import records
+    vol = day2.create_volume(1)
+    _write(vol, b'first')
+    snap = vol.create_snapshot()
+    _write(vol, b'second')
+    _killed_in(snap, 'restoring')
+    left = _killed_in(vol, 'reverting', snapshot_id=snap.id)
+    assert records.settled_view(records.fresh_record(
+        library_state.persistence(), 'volume', vol.id))['status'] == \
+        'available'
+    assert left.reconcile() is left
+    assert left.status == 'available'
+    assert _read(left) == b'first'
+    assert cl.Snapshot.get_by_id(snap.id).status == 'available'
+    _cleanup(left)
+
+
+def test_killed_revert_leaves_the_snapshot_usable(day2):
+    vol = day2.create_volume(1)
+    snap = vol.create_snapshot()
+    left = _killed_in(snap, 'restoring')
+    assert left.reconcile() is left and left.status == 'available'
+    _cleanup(vol)
