@@ -140,8 +140,8 @@ def test_named_type_and_multiattach_connections(backend, volumes):
             assert image.config_get('rbd_qos_iops_limit') == '300'
         first = volume.connect(NODE1)
         second = volume.connect(NODE2)
-        assert {c.id for c in volume._current(type(first))} == {first.id,
-                                                                 second.id}
+        current = volume._current(type(first))
+        assert {c.id for c in current} == {first.id, second.id}
         first.disconnect()
         assert volume.status == 'in-use'
         assert [c.id for c in volume.connections] == [second.id]

@@ -178,7 +178,7 @@ class DriverDB:
 
     def _qos_specs(self, type_id):
         owner = self._type_owner(type_id)
-        type_id, name, _ = owner._type_identity()
+        type_id, name, _description = owner._type_identity()
         return volume_types.qos_specs_dict(type_id, name, owner.qos_specs)
 
     def volume_type_qos_specs_get(self, context, type_id):

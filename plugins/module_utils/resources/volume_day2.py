@@ -314,7 +314,7 @@ class Day2Operations:
     def retype_diff(self, volume_type=None, extra_specs=None, qos_specs=None):
         """Cinder's diff of a retype, or None when the volume already has
         that type (what check mode reports)."""
-        new_id, _, new_extra, new_qos = self._new_type(
+        new_id, _name, new_extra, new_qos = self._new_type(
             volume_type, extra_specs, qos_specs)
         diff, equal = volume_types.types_diff(
             self.extra_specs, self.qos_specs, new_extra, new_qos)

@@ -10,6 +10,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 
+
 def _persistence():
     return library_state.persistence()
 

@@ -171,7 +171,7 @@ def test_revert_is_an_action(sm, check, day2):
     decl = dict(name='v', revert_to_snapshot='s1')
     assert converge.volume(check, decl).changed
     assert data[name_in_storage] == b'second'
-    for _ in range(2):
+    for _run in range(2):
         reverted = converge.volume(sm, decl)
         assert reverted.changed and reverted['volume']['status'] == 'available'
         assert data[name_in_storage] == b'first'
