@@ -19,6 +19,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODULES = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..',
                                         'plugins', 'modules'))
 FAKE_DRIVER_DIR = os.path.join(os.path.dirname(HERE), 'module_utils')
+# The collection under test, when it sits in an ansible_collections/ tree
+# (ansible-test's copy): the module processes import it, not whichever
+# checkout a shared venv's .pth names.
+_COLLECTION = os.path.dirname(MODULES.rstrip(os.sep).rsplit(os.sep, 1)[0])
+_ROOTS = os.path.dirname(os.path.dirname(os.path.dirname(_COLLECTION)))
+COLLECTIONS_ROOT = _ROOTS if os.path.basename(os.path.dirname(os.path.dirname(
+    _COLLECTION))) == 'ansible_collections' else None
 PASSWORD = 'fake-Pa55word'
 
 
@@ -46,8 +53,8 @@ def run(module, tmp_path, check_mode=False, diff=False, **args):
     # The fake driver first; then the caller's path (a shared venv's .pth may
     # name another checkout: scripts put their own tree on PYTHONPATH).
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [FAKE_DRIVER_DIR] + [os.environ['PYTHONPATH']] * bool(
-            os.environ.get('PYTHONPATH'))))
+        [FAKE_DRIVER_DIR] + [COLLECTIONS_ROOT] * bool(COLLECTIONS_ROOT) +
+        [os.environ['PYTHONPATH']] * bool(os.environ.get('PYTHONPATH'))))
     proc = subprocess.run(
         [sys.executable, '-X', 'importtime',
          os.path.join(MODULES, module + '.py'), str(args_file)],
