@@ -9,6 +9,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence as persistence_mod
 from ansible_collections.openstack.cinderlib.plugins.module_utils import serialization
+from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.library_state import Settings
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import Volume
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import manageable
@@ -136,17 +137,8 @@ class Backend(serialization.Serializable, library_state.VolumeTracking,
     def __init__(self, volume_backend_name=None, **driver_cfg):
         if self.backends.get(volume_backend_name) is self:
             return
-        if not volume_backend_name or not isinstance(volume_backend_name,
-                                                     str):
-            raise errors.InvalidConfiguration(
-                'volume_backend_name must be a non-empty string naming the '
-                'backend, e.g. Backend("ceph", volume_driver=...)')
-        driver_path = driver_cfg.get('volume_driver')
-        if not driver_path or not isinstance(driver_path, str):
-            raise errors.InvalidConfiguration(
-                'backend %s: volume_driver is required: the Python path of '
-                'a Cinder driver, e.g. cinder.volume.drivers.rbd.RBDDriver'
-                % volume_backend_name)
+        driver_path = validation.backend_identity(
+            volume_backend_name, driver_cfg.get('volume_driver'))[1]
         self._name = volume_backend_name
         self._driver_cfg = dict(driver_cfg)
         self._volumes = None

@@ -25,6 +25,7 @@ import threading
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils import stats_cache
+from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.ansible_module import CollectionModule, require
 from ansible_collections.openstack.cinderlib.plugins.module_utils.host_paths import default_data_dir
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader, sqlite_file
@@ -94,15 +95,11 @@ def backend_options(backend):
                       'group/openstack.cinderlib.cinderlib)')
     options = dict(backend)
     name = options.pop('volume_backend_name', None)
-    if not name or not isinstance(name, str):
-        raise Refused('backend.volume_backend_name is required: a name for '
-                      'this backend, unique among your backends (e.g. ceph '
-                      'or lvm-node1); volumes are looked up under it')
-    if not options.get('volume_driver') or \
-            not isinstance(options['volume_driver'], str):
-        raise Refused('backend.volume_driver is required: the Python path '
-                      'of the Cinder driver class, e.g. '
-                      'cinder.volume.drivers.rbd.RBDDriver')
+    try:
+        validation.backend_identity(name, options.get('volume_driver'),
+                                    option='backend')
+    except errors.InvalidConfiguration as exc:
+        raise Refused(str(exc))
     return name, options
 
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the openstack.cinderlib collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Checks of what callers pass in: sizes, ids, references, listing options.
+"""Checks of what callers pass in: sizes, ids, references, listing options,
+a backend's name and driver.
 
 Cinder-free, for the core and the modules alike; each failure is an
 InvalidInput naming the argument and the fix.
@@ -14,6 +15,29 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 # How Cinder's API names an existing storage object to manage; drivers read
 # one of these keys.
 REFERENCE_KEYS = ('source-name', 'source-id')
+
+_BACKEND_NAME_FIX = ('a name for this backend, unique among your backends '
+                     '(e.g. ceph or lvm-node1); volumes are looked up under '
+                     'it')
+_VOLUME_DRIVER_FIX = ('the Python path of the Cinder driver class, e.g. '
+                      'cinder.volume.drivers.rbd.RBDDriver')
+
+
+def backend_identity(name, driver_path, option=None):
+    """A backend's (volume_backend_name, volume_driver), both non-empty
+    strings.  ``option``: the module option holding the configuration
+    (fields are then named ``option.field``); None for the core's
+    Backend(name, volume_driver=...), where a driver's absence is named
+    with its backend."""
+    def required(field, fix, subject=''):
+        prefix = '%s.' % option if option else subject
+        raise errors.InvalidConfiguration('%s%s is required: %s' % (
+            prefix, field, fix))
+    if not name or not isinstance(name, str):
+        required('volume_backend_name', _BACKEND_NAME_FIX)
+    if not driver_path or not isinstance(driver_path, str):
+        required('volume_driver', _VOLUME_DRIVER_FIX, 'backend %s: ' % name)
+    return name, driver_path
 
 
 def resource_id(value, what, non_uuid_ids=False):

@@ -73,3 +73,14 @@ def test_config_hides_driver_options(backend):
 def test_unknown_attributes_fall_through_to_driver(backend):
     assert backend.VERSION == '1.0.0'
     assert backend.initialized
+
+
+@pytest.mark.parametrize('name, config, message', [
+    ('', {'volume_driver': DRIVER}, r'^volume_backend_name is required'),
+    ('no-driver', {}, r'^backend no-driver: volume_driver is required'),
+])
+def test_backend_identity_refused_before_the_driver_loads(backend, name,
+                                                          config, message):
+    with pytest.raises(cl.errors.InvalidConfiguration, match=message):
+        cl.Backend(name, **config)
+    assert name not in cl.Backend.backends

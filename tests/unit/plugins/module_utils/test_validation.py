@@ -53,3 +53,25 @@ def test_listing_options():
     assert validation.string_list(('a', 'b'), 'k', ('a', 'b')) == ['a', 'b']
     with pytest.raises(errors.InvalidInput, match="k: 'c' not valid"):
         validation.string_list(['c'], 'k', ('a', 'b'))
+
+
+def test_backend_identity_of_a_module_option_names_its_fields():
+    assert validation.backend_identity('ceph', 'x.Driver', 'backend') == (
+        'ceph', 'x.Driver')
+    with pytest.raises(errors.InvalidConfiguration,
+                       match=r'^backend\.volume_backend_name is required: '
+                             r'a name for this backend'):
+        validation.backend_identity('', 'x.Driver', 'backend')
+    with pytest.raises(errors.InvalidConfiguration,
+                       match=r'^backend\.volume_driver is required: the '
+                             r'Python path'):
+        validation.backend_identity('ceph', ['x'], 'backend')
+
+
+def test_backend_identity_of_the_core_names_the_backend():
+    with pytest.raises(errors.InvalidConfiguration,
+                       match=r'^volume_backend_name is required: '):
+        validation.backend_identity(None, 'x.Driver')
+    with pytest.raises(errors.InvalidConfiguration,
+                       match=r'^backend ceph: volume_driver is required: '):
+        validation.backend_identity('ceph', None)
