@@ -26,8 +26,7 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
-from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.volume_types import (
-    MULTIATTACH_SPEC, SPEC_TRUE)
+from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import MULTIATTACH_SPEC, SPEC_TRUE
 from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 # Statuses a declared resource may be found in and used as it is.

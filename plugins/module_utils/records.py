@@ -18,8 +18,7 @@ import socket
 import time
 import uuid
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service.volume_types import (
-    MULTIATTACH_SPEC, SPEC_TRUE)
+from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import is_multiattach_spec
 from ansible_collections.openstack.cinderlib.plugins.module_utils.secrets import (
     MASK, masked_conn_info)
 
@@ -122,7 +121,7 @@ def typed(record, volume_type=None, extra_specs=None, qos_specs=None):
         data['volume_type'] = None
     data['extra_specs'], data['qos_specs'] = dict(extra_specs), dict(qos_specs)
     data.setdefault('fields', {})['multiattach'] = (
-        extra_specs.get(MULTIATTACH_SPEC) == SPEC_TRUE)
+        is_multiattach_spec(extra_specs))
     return record
 
 
@@ -149,7 +148,7 @@ def volume_type_view(record):
             'description': data.get('description'),
             'extra_specs': extra_specs,
             'qos_specs': dict(data.get('qos_specs') or {}),
-            'multiattach': extra_specs.get(MULTIATTACH_SPEC) == SPEC_TRUE}
+            'multiattach': is_multiattach_spec(extra_specs)}
 
 
 def volumes_of_type(reader, type_record):

@@ -8,12 +8,14 @@ Cinder keeps types in its database.  Here a type is either a named one
 own that a volume with extra or QoS specs has, whose id (and QoS specs' id)
 is the volume's id.  Both are built from (type id, name, description, extra
 specs, QoS specs); a type's QoS specs have the type's id.  Also Cinder's
-retype diff (volume_types_diff) and its multiattach spec.
+retype diff (volume_types_diff).
 """
 
-# Cinder's extra spec for multiattach types, and its "true" value.
-MULTIATTACH_SPEC = 'multiattach'
-SPEC_TRUE = '<is> True'
+# The multiattach spec (Cinder-free, in type_specs) as the core's resources
+# read it, with the other type helpers.
+from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import (  # pylint: disable=unused-import
+    MULTIATTACH_SPEC, SPEC_TRUE, is_multiattach_spec)
+
 # Cinder's consumer of the QoS specs our types carry: the driver applies them.
 QOS_CONSUMER = 'back-end'
 
@@ -55,10 +57,6 @@ def qos_specs_dict(type_id, name, qos_specs):
         return None
     return {'id': type_id, 'name': name, 'consumer': QOS_CONSUMER,
             'specs': dict(qos_specs)}
-
-
-def is_multiattach_spec(extra_specs):
-    return (extra_specs or {}).get(MULTIATTACH_SPEC) == SPEC_TRUE
 
 
 def _qos_for_diff(qos_specs):

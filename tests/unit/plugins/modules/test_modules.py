@@ -87,6 +87,21 @@ def test_no_change_loads_neither_cinder_nor_sqlalchemy(tmp_path, volume):
     assert not again.loaded('sqlalchemy')
 
 
+CINDER_SERVICE = 'ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service'
+
+
+def test_no_change_loads_no_cinder_service_code(tmp_path):
+    """The read path decides multiattach from type_specs, not from the
+    core's Cinder layer."""
+    run('cl_volume_type', tmp_path, name='shared',
+        extra_specs={'multiattach': '<is> True'})
+    again = run('cl_volume_type', tmp_path, name='shared',
+                extra_specs={'multiattach': '<is> True'})
+    assert again['changed'] is False
+    assert again['volume_type']['multiattach'] is True
+    assert not again.loaded(CINDER_SERVICE) and not again.loaded('cinder')
+
+
 def test_creation_loaded_cinder(tmp_path):
     created = run('cl_volume', tmp_path, name='v1', size=1)
     assert created.loaded('cinder') and created.loaded('sqlalchemy')
