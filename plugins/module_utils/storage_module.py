@@ -84,6 +84,13 @@ def persistence_option_message(option, exc):
     return '%s: %s' % (option, message)
 
 
+def _error_text(exc):
+    """'Type: first line of the message' of an exception."""
+    text = str(exc).strip()
+    return '%s: %s' % (type(exc).__name__,
+                       text.splitlines()[0] if text else 'no message')
+
+
 def backend_options(backend):
     """(name, driver options) of the module option ``backend``; refuses,
     naming the fix, what the core would refuse (Backend checks the same
@@ -255,12 +262,19 @@ class StorageModule(CollectionModule):
         return cl.Backend(self.backend_name, **self.driver_options)
 
     def _lock_path(self):
-        lock_path = self.params['lock_path'] or os.path.join(
-            default_data_dir(), 'locks')
+        lock_path = self._lock_dir()
         # The first tasks of a run create it at once: another may make it
         # between a check and a creation (exist_ok, not isdir first).
-        os.makedirs(lock_path, 0o700, exist_ok=True)
+        try:
+            os.makedirs(lock_path, 0o700, exist_ok=True)
+        except OSError as exc:
+            self.fail(self._file_locks_error('cannot be made a directory',
+                                             exc))
         return lock_path
+
+    def _lock_dir(self):
+        return self.params['lock_path'] or os.path.join(default_data_dir(),
+                                                        'locks')
 
     # Locks ---------------------------------------------------------------
     @property
@@ -368,14 +382,20 @@ class StorageModule(CollectionModule):
         return coordinator
 
     def _lock_service_error(self, doing, exc):
-        url = self.params['coordination_url'] or \
-            'file://' + (self.params['lock_path'] or 'lock_path')
-        return ('coordination: the lock service %s failed %s (%s: %s); '
-                'nothing was changed: check that it runs and answers, or '
-                'fix coordination_url' % (
-                    secrets.mask_url(url), doing, type(exc).__name__,
-                    str(exc).strip().splitlines()[0] if str(exc).strip()
-                    else 'no message'))
+        """A failure of the lock service, naming the option to fix."""
+        url = self.params['coordination_url']
+        if not url:
+            return self._file_locks_error('failed ' + doing, exc)
+        return ('coordination: the lock service %s failed %s (%s); nothing '
+                'was changed: check that it runs and answers, or fix '
+                'coordination_url' % (secrets.mask_url(url), doing,
+                                      _error_text(exc)))
+
+    def _file_locks_error(self, doing, exc):
+        return ('coordination: lock_path %s %s (%s); nothing was changed: '
+                'set lock_path to a directory this user can create and '
+                'write (or coordination_url to a lock service)' % (
+                    self._lock_dir(), doing, _error_text(exc)))
 
     # Stats ---------------------------------------------------------------
     def cached_stats(self):

@@ -173,6 +173,36 @@ def test_lock_path_through_a_file_is_refused(tmp_path):
             raise AssertionError('ran without the lock')
 
 
+def test_a_bad_lock_path_names_lock_path_and_the_fix(tmp_path):
+    (tmp_path / 'file').write_text('')
+    lock_path = tmp_path / 'file' / 'locks'
+    sm = module(lock_path)
+    with pytest.raises(Failed) as failed:
+        with sm.exclusive(('volume', 'a')):
+            raise AssertionError('ran without the lock')
+    message = str(failed.value)
+    assert message.startswith(
+        'coordination: lock_path %s cannot be made a directory '
+        '(NotADirectoryError: ' % lock_path), message
+    assert message.endswith(
+        'nothing was changed: set lock_path to a directory this user can '
+        'create and write (or coordination_url to a lock service)')
+    assert 'fix coordination_url' not in message
+
+
+def test_failing_file_locks_name_lock_path(tmp_path):
+    sm = module(tmp_path, FakeCoordinator(
+        acquire=PermissionError(13, 'Permission denied')))
+    with pytest.raises(Failed) as failed:
+        with sm.exclusive(('volume', 'a')):
+            raise AssertionError('ran without the lock')
+    assert str(failed.value) == (
+        'coordination: lock_path %s failed taking the lock of volume a '
+        '(PermissionError: [Errno 13] Permission denied); nothing was '
+        'changed: set lock_path to a directory this user can create and '
+        'write (or coordination_url to a lock service)' % tmp_path)
+
+
 def test_tasks_creating_one_lock_path_at_once_all_succeed(tmp_path):
     """Real processes released at once, each walking the same fresh lock
     directories (what the first lock of each task does)."""

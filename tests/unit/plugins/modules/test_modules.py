@@ -87,6 +87,20 @@ def test_no_change_loads_neither_cinder_nor_sqlalchemy(tmp_path, volume):
     assert not again.loaded('sqlalchemy')
 
 
+def test_bad_lock_path_is_refused_naming_it(tmp_path):
+    (tmp_path / 'file').write_text('')
+    lock_path = tmp_path / 'file' / 'locks'
+    refused = run('cl_volume', tmp_path, name='v1', size=1,
+                  lock_path=str(lock_path))
+    assert refused['failed'] and not refused.get('changed'), refused
+    assert refused['msg'].startswith('coordination: lock_path %s cannot be '
+                                     'made a directory' % lock_path)
+    assert 'set lock_path to a directory' in refused['msg']
+    assert 'Traceback' not in refused.stdout
+    facts = run('cl_backend_facts', tmp_path, stats=False)
+    assert facts['backend']['volumes'] == [], facts
+
+
 CINDER_SERVICE = 'ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service'
 
 
