@@ -8,9 +8,6 @@ os-brick only: no Cinder, no database.  Everything an attach needs travels
 in the connection info.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import contextlib
 import os
 import re

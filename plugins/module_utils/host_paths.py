@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where the collection keeps its state on a host (storage host or node)."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import os
 
 
