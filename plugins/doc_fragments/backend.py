@@ -108,3 +108,18 @@ notes:
     these options, so one C(module_defaults) entry for
     C(group/openstack.cinderlib.cinderlib) sets them for all.
 '''
+
+    # The attributes of the storage-side modules (the cinderlib action
+    # group); each module adds its own diff_mode.  cl_attach, run on the
+    # nodes, is in no action group.
+    ATTRIBUTES = r'''
+attributes:
+  check_mode:
+    support: full
+  action_group:
+    support: full
+    membership:
+      - openstack.cinderlib.cinderlib
+  platform:
+    platforms: posix
+'''

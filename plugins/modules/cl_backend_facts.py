@@ -18,22 +18,15 @@ author:
   - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - openstack.cinderlib.backend.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.facts
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: none
   facts:
     support: full
-  action_group:
-    support: full
-    membership:
-      - openstack.cinderlib.cinderlib
-  platform:
-    platforms: posix
 options:
   stats:
     description: Return the backend's stats.

@@ -14,19 +14,12 @@ author:
   - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - openstack.cinderlib.backend.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
-  action_group:
-    support: full
-    membership:
-      - openstack.cinderlib.cinderlib
-  platform:
-    platforms: posix
 options:
   volume:
     description: Name or id of the snapshot's volume.

@@ -20,19 +20,12 @@ author:
   - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - openstack.cinderlib.backend.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
-  action_group:
-    support: full
-    membership:
-      - openstack.cinderlib.cinderlib
-  platform:
-    platforms: posix
 options:
   name:
     description: The type's name, unique in the database.
