@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""persistence.base: what a plugin inherits (key-value pairs, the volume
+type defaults over them, change tracking, record helpers).  The plugins
+themselves run the conformance suite in test_persistence*.py."""
+
+import pytest
+
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
+
+
+class KeyValueOnly(base.PersistenceDriverBase):
+    """A plugin that implements only the key-value calls: what the volume
+    type defaults need."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pairs = {}
+
+    def get_key_values(self, key=None):
+        return [base.KeyValue(k, v) for k, v in sorted(self.pairs.items())
+                if key is None or k == key]
+
+    def set_key_value(self, key_value):
+        self.pairs[key_value.key] = key_value.value
+
+    def delete_key_value(self, key_value):
+        self.pairs.pop(key_value.key, None)
+
+
+def test_key_values_compare_by_key_and_value():
+    assert base.KeyValue('k', 'v') == base.KeyValue('k', 'v')
+    assert base.KeyValue('k', 'v') != base.KeyValue('k', 'w')
+    assert base.KeyValue('k', 'v') != ('k', 'v')
+    assert repr(base.KeyValue('k', 'v')) == "KeyValue('k', 'v')"
+
+
+def test_the_calls_a_plugin_must_implement():
+    plugin = base.PersistenceDriverBase()
+    for call, args in (('get_volumes', ()), ('get_snapshots', ()),
+                       ('get_connections', ()), ('get_key_values', ()),
+                       ('set_volume', ({},)), ('delete_key_value', (None,))):
+        with pytest.raises(NotImplementedError):
+            getattr(plugin, call)(*args)
+    assert plugin.describe() == 'PersistenceDriverBase'
+    plugin.close()
+
+
+def test_volume_types_default_to_key_value_pairs():
+    plugin = KeyValueOnly()
+    gold = {'id': 't1', 'name': 'gold', 'data': {'extra_specs': {}}}
+    silver = {'id': 't2', 'name': 'silver', 'data': {}}
+    plugin.set_key_value(base.KeyValue('driver-key', 'kept'))
+    plugin.set_volume_type(silver)
+    plugin.set_volume_type(gold)
+    assert plugin.get_volume_types() == [gold, silver]      # by name
+    assert plugin.get_volume_types(type_id='t2') == [silver]
+    assert plugin.get_volume_types(type_name='gold', type_id='t2') == []
+    plugin.set_volume_type(dict(gold, name='platinum'))     # same id
+    assert [t['name'] for t in plugin.get_volume_types()] == ['platinum',
+                                                              'silver']
+    plugin.delete_volume_type('t1')
+    plugin.delete_volume_type(silver)
+    assert plugin.get_volume_types() == []
+    assert plugin.get_key_values() == [base.KeyValue('driver-key', 'kept')]
+
+
+def test_changed_fields_since_the_last_save():
+    plugin = KeyValueOnly()
+    record = {'id': 'v1', 'status': 'creating', 'size': 1}
+    assert plugin.get_changed_fields(record) == record      # never seen
+    plugin.reset_change_tracker(record)
+    assert plugin.get_changed_fields(dict(record, status='available')) == {
+        'status': 'available'}
+    plugin.reset_change_tracker(dict(record, status='available', size=2),
+                                fields=['status'])
+    assert plugin.get_changed_fields(dict(record, status='available',
+                                          size=2)) == {'size': 2}
+
+
+def test_change_tracking_without_the_base_init():
+    class NoInit(KeyValueOnly):
+        def __init__(self):     # a plugin that never calls super().__init__
+            pass
+    plugin = NoInit()
+    plugin.reset_change_tracker({'id': 'v1', 'size': 1})
+    assert plugin.get_changed_fields({'id': 'v1', 'size': 1}) == {}
+
+
+def test_record_ids_and_copies():
+    class Resource:
+        id = 'r1'
+    assert base.record_id({'id': 'a'}) == 'a'
+    assert base.record_id(base.KeyValue('k')) == 'k'
+    assert base.record_id(Resource()) == 'r1'
+    assert base.record_id('plain') == 'plain'
+    record = {'id': 'a', 'data': {'fields': {'metadata': {'k': 'v'}}}}
+    copied = base.copy_record(record)
+    copied['data']['fields']['metadata']['k'] = 'changed'
+    assert record['data']['fields']['metadata'] == {'k': 'v'}
