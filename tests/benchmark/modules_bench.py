@@ -9,12 +9,15 @@ Prints, per loop item (one module run each, as Ansible runs loops):
   in alternating rounds so machine load hits both alike;
 - the delete run.
 
+With CL_BENCH_BASELINE set to a collections directory holding another
+checkout of the collection (scripts/benchmark.sh modules makes one of the
+commit before issue 12's restructure), that code gets volumes of its own
+(its own database) and its no-change run joins each round right after this
+one's (A B true, A B true, ...); the ratios of the pairs are printed.
+
 Run by scripts/benchmark.sh, or: python modules_bench.py [--volumes 20]
 (needs the Ceph lab's CL_CEPH_* variables and ANSIBLE_COLLECTIONS_PATH).
 """
-
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import argparse
 import os
@@ -26,6 +29,8 @@ import tempfile
 import time
 
 import yaml
+
+BASELINE = os.environ.get('CL_BENCH_BASELINE')
 
 
 def playbook(tasks, backend, db_url, work):
@@ -43,14 +48,25 @@ def volume_task(count, **args):
             'loop': '{{ range(%d) | list }}' % count}
 
 
-def timed(book, work):
+def code_env(collections):
+    """The environment that runs the collection in ``collections`` (None:
+    this checkout, as the caller set it up): the controller finds it first,
+    and the module processes (local connection) import it before a shared
+    venv's .pth entry."""
+    if collections is None:
+        return None
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections,
+                PYTHONPATH=collections)
+
+
+def timed(book, work, env=None):
     path = os.path.join(work, 'play.yml')
     with open(path, 'w') as out:
         yaml.safe_dump(book, out)
     started = time.monotonic()
     subprocess.run(['ansible-playbook', '-i', 'localhost,', '-c', 'local',
                     '-e', 'ansible_python_interpreter=%s' % sys.executable,
-                    path], check=True, stdout=subprocess.DEVNULL)
+                    path], check=True, stdout=subprocess.DEVNULL, env=env)
     return time.monotonic() - started
 
 
@@ -68,25 +84,43 @@ def main():
         'rbd_ceph_conf': os.environ['CL_CEPH_CONF'],
         'rbd_keyring_conf': os.environ['CL_CEPH_KEYRING']}
     work = tempfile.mkdtemp(prefix='cl-bench-')
-    db_url = 'sqlite:///%s' % os.path.join(work, 'cinderlib.sqlite')
+    # Each code its own database and locks (record layouts may differ).
+    codes = [('this', None)] + ([('baseline', BASELINE)] if BASELINE else [])
+    dirs = {label: os.path.join(work, label) for label, _path in codes}
+    for path in dirs.values():
+        os.mkdir(path)
 
-    def book(*tasks):
-        return playbook(list(tasks), backend, db_url, work)
+    def book(label, *tasks):
+        db_url = 'sqlite:///%s' % os.path.join(dirs[label], 'cinderlib.sqlite')
+        return playbook(list(tasks), backend, db_url, dirs[label])
+
+    def run(label, collections, *tasks):
+        return timed(book(label, *tasks), dirs[label], code_env(collections))
 
     true_task = {'name': 'true', 'ansible.builtin.command': '/bin/true',
                  'loop': '{{ range(%d) | list }}' % count,
                  'changed_when': False}
+    nochange = {label: [] for label, _path in codes}
+    baseline, create, delete = [], {}, {}
     try:
-        empty = statistics.median(timed(book(), work) for _round in range(3))
-        create = timed(book(volume_task(count, size=1)), work) - empty
-        nochange, baseline = [], []
+        empty = statistics.median(run('this', None) for _round in range(3))
+        for label, collections in codes:
+            create[label] = run(label, collections,
+                                volume_task(count, size=1)) - empty
         for _round in range(args.rounds):
-            nochange.append(
-                (timed(book(volume_task(count, size=1)), work) - empty) /
-                count)
-            baseline.append((timed(book(true_task), work) - empty) / count)
-        delete = timed(book(volume_task(count, state='absent')), work) - empty
+            for label, collections in codes:
+                nochange[label].append((run(
+                    label, collections, volume_task(count, size=1)) -
+                    empty) / count)
+            baseline.append((run('this', None, true_task) - empty) / count)
     finally:
+        for label, collections in codes:
+            try:
+                delete[label] = run(label, collections, volume_task(
+                    count, state='absent')) - empty
+            except subprocess.CalledProcessError:
+                print('%s: the delete run failed; bench-* volumes may be '
+                      'left in pool %s' % (label, backend['rbd_pool']))
         shutil.rmtree(work, ignore_errors=True)
 
     def row(label, values):
@@ -96,12 +130,25 @@ def main():
     print('per loop item, %d volumes, %d rounds (playbook start-up of '
           '%.2f s subtracted)' % (count, args.rounds, empty))
     row('command: /bin/true', baseline)
-    row('cl_volume, no change', nochange)
+    row('cl_volume, no change', nochange['this'])
     print('%-34s %.2fx (target <= 1.5x)' % (
-        'no change / true', statistics.median(nochange) /
+        'no change / true', statistics.median(nochange['this']) /
         statistics.median(baseline)))
-    print('%-34s %6.0f ms' % ('cl_volume, create', 1000 * create / count))
-    print('%-34s %6.0f ms' % ('cl_volume, delete', 1000 * delete / count))
+    print('%-34s %6.0f ms' % ('cl_volume, create', 1000 * create['this'] /
+                              count))
+    if 'this' in delete:
+        print('%-34s %6.0f ms' % ('cl_volume, delete', 1000 * delete['this'] /
+                                  count))
+    if BASELINE:
+        print('baseline (%s), in the same rounds:' % BASELINE)
+        row('  cl_volume, no change', nochange['baseline'])
+        print('%-34s %6.0f ms' % ('  cl_volume, create', 1000 *
+                                  create['baseline'] / count))
+        ratios = [a / b for a, b in zip(nochange['this'],
+                                        nochange['baseline'])]
+        print('%-34s median %6.2fx  min %5.2fx  max %5.2fx' % (
+            'no change, this / baseline', statistics.median(ratios),
+            min(ratios), max(ratios)))
 
 
 if __name__ == '__main__':
