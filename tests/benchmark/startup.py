@@ -80,6 +80,9 @@ def ready_round(work, storage, python_args=(), baseline=None):
     if baseline:
         # Before the venv's .pth entry for this checkout.
         env['PYTHONPATH'] = baseline
+        # Its own SQLite file: the two may have different schema versions.
+        work = os.path.join(work, 'baseline')
+        os.makedirs(work, exist_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time()
     completed = subprocess.run(
