@@ -20,6 +20,7 @@ Run by scripts/benchmark.sh, or: python modules_bench.py [--volumes 20]
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -59,6 +60,22 @@ def code_env(collections):
                 PYTHONPATH=collections)
 
 
+def check_resolves(collections):
+    """The controller runs cl_volume from ``collections``, not from a
+    collection found elsewhere."""
+    found = json.loads(subprocess.run(
+        ['ansible-doc', '--json', 'openstack.cinderlib.cl_volume'],
+        check=True, capture_output=True, text=True,
+        env=code_env(collections)).stdout)
+    filename = os.path.realpath(
+        found['openstack.cinderlib.cl_volume']['doc']['filename'])
+    expected = os.path.realpath(os.path.join(
+        collections, 'ansible_collections', 'openstack', 'cinderlib'))
+    if not filename.startswith(expected + os.sep):
+        raise RuntimeError('the baseline runs %s, not the module in %s' % (
+            filename, expected))
+
+
 def timed(book, work, env=None):
     path = os.path.join(work, 'play.yml')
     with open(path, 'w') as out:
@@ -86,6 +103,8 @@ def main():
     work = tempfile.mkdtemp(prefix='cl-bench-')
     # Each code its own database and locks (record layouts may differ).
     codes = [('this', None)] + ([('baseline', BASELINE)] if BASELINE else [])
+    if BASELINE:
+        check_resolves(BASELINE)
     dirs = {label: os.path.join(work, label) for label, _path in codes}
     for path in dirs.values():
         os.mkdir(path)
