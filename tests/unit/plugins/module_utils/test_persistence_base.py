@@ -1,31 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""persistence.base: what a plugin inherits (key-value pairs, the volume
-type defaults over them, change tracking, record helpers).  The plugins
-themselves run the conformance suite in test_persistence*.py."""
+"""persistence.base: what a plugin inherits (key-value pairs, change
+tracking, record helpers).  The plugins themselves run the conformance
+suite in test_persistence*.py; the volume type defaults over key-value
+pairs are tested in resources/test_volume_day2.py."""
 
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
-
-
-class KeyValueOnly(base.PersistenceDriverBase):
-    """A plugin that implements only the key-value calls: what the volume
-    type defaults need."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.pairs = {}
-
-    def get_key_values(self, key=None):
-        return [base.KeyValue(k, v) for k, v in sorted(self.pairs.items())
-                if key is None or k == key]
-
-    def set_key_value(self, key_value):
-        self.pairs[key_value.key] = key_value.value
-
-    def delete_key_value(self, key_value):
-        self.pairs.pop(key_value.key, None)
 
 
 def test_key_values_compare_by_key_and_value():
@@ -46,27 +28,8 @@ def test_the_calls_a_plugin_must_implement():
     plugin.close()
 
 
-def test_volume_types_default_to_key_value_pairs():
-    plugin = KeyValueOnly()
-    gold = {'id': 't1', 'name': 'gold', 'data': {'extra_specs': {}}}
-    silver = {'id': 't2', 'name': 'silver', 'data': {}}
-    plugin.set_key_value(base.KeyValue('driver-key', 'kept'))
-    plugin.set_volume_type(silver)
-    plugin.set_volume_type(gold)
-    assert plugin.get_volume_types() == [gold, silver]      # by name
-    assert plugin.get_volume_types(type_id='t2') == [silver]
-    assert plugin.get_volume_types(type_name='gold', type_id='t2') == []
-    plugin.set_volume_type(dict(gold, name='platinum'))     # same id
-    assert [t['name'] for t in plugin.get_volume_types()] == ['platinum',
-                                                              'silver']
-    plugin.delete_volume_type('t1')
-    plugin.delete_volume_type(silver)
-    assert plugin.get_volume_types() == []
-    assert plugin.get_key_values() == [base.KeyValue('driver-key', 'kept')]
-
-
 def test_changed_fields_since_the_last_save():
-    plugin = KeyValueOnly()
+    plugin = base.PersistenceDriverBase()
     record = {'id': 'v1', 'status': 'creating', 'size': 1}
     assert plugin.get_changed_fields(record) == record      # never seen
     plugin.reset_change_tracker(record)
@@ -79,7 +42,7 @@ def test_changed_fields_since_the_last_save():
 
 
 def test_change_tracking_without_the_base_init():
-    class NoInit(KeyValueOnly):
+    class NoInit(base.PersistenceDriverBase):
         def __init__(self):     # a plugin that never calls super().__init__
             pass
     plugin = NoInit()
