@@ -16,14 +16,12 @@ def test_describe_names_the_type():
 
 def test_describe_names_the_cause_a_driver_hid():
     try:
-        try:
-            raise PermissionError('RADOS permission denied')
-        except PermissionError as exc:
-            raise IOError('Error connecting to ceph cluster') from exc
+        raise IOError('Error connecting to ceph cluster') from \
+            PermissionError('RADOS permission denied')
     except IOError as exc:
-        described = errors.describe(exc)
-    assert described == ('Error connecting to ceph cluster (OSError), from '
-                         'RADOS permission denied (PermissionError)')
+        assert errors.describe(exc) == (
+            'Error connecting to ceph cluster (OSError), from RADOS '
+            'permission denied (PermissionError)')
 
 
 def test_describe_does_not_repeat_a_cause_in_the_message():

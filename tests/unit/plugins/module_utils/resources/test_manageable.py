@@ -95,8 +95,8 @@ def test_ours_are_marked_keeping_the_drivers_reason(manageable):
     first, second, third = listed(manageable)
     assert (first['safe_to_manage'], first['cinder_id'],
             first['reason_not_safe']) == (False, ours.id, 'already managed')
-    assert (second['cinder_id'], second['reason_not_safe']) == (ours.id,
-                                                               'in use')
+    assert (second['cinder_id'], second['reason_not_safe']) == (
+        ours.id, 'in use')
     assert (third['safe_to_manage'], third['cinder_id']) == (True, None)
 
 
