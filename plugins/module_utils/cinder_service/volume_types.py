@@ -11,11 +11,6 @@ specs, QoS specs); a type's QoS specs have the type's id.  Also Cinder's
 retype diff (volume_types_diff).
 """
 
-# The multiattach spec (Cinder-free, in type_specs) as the core's resources
-# read it, with the other type helpers.
-from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import (  # pylint: disable=unused-import
-    MULTIATTACH_SPEC, SPEC_TRUE, is_multiattach_spec)
-
 # Cinder's consumer of the QoS specs our types carry: the driver applies them.
 QOS_CONSUMER = 'back-end'
 

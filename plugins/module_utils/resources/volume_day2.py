@@ -18,9 +18,8 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import validat
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import base
 from ansible_collections.openstack.cinderlib.plugins.module_utils.resources.volume_type import VolumeType
-
-MULTIATTACH_SPEC = volume_types.MULTIATTACH_SPEC
-SPEC_TRUE = volume_types.SPEC_TRUE
+from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import (
+    MULTIATTACH_SPEC, SPEC_TRUE, is_multiattach_spec)
 
 
 def reports_capability(stats, name, pool_name=None, default=False):
@@ -60,11 +59,11 @@ def typed_kwargs(backend, pool_name, kwargs):
     extra_specs = dict(kwargs.get('extra_specs') or {})
     multiattach = kwargs.get('multiattach')
     if multiattach is None:
-        multiattach = volume_types.is_multiattach_spec(extra_specs)
+        multiattach = is_multiattach_spec(extra_specs)
     elif not isinstance(multiattach, bool):
         raise errors.InvalidInput('multiattach must be true or false; got %r'
                                   % (multiattach,))
-    if multiattach is False and volume_types.is_multiattach_spec(extra_specs):
+    if multiattach is False and is_multiattach_spec(extra_specs):
         raise errors.InvalidInput(
             'multiattach is false but the extra specs (or volume type) say '
             '%s=%r; leave multiattach out, or use a type without it'
@@ -343,8 +342,8 @@ class Day2Operations:
         diff = self.retype_diff(volume_type, extra_specs, qos_specs)
         if diff is None:
             return False
-        new_multi = volume_types.is_multiattach_spec(new_extra)
-        if volume_types.is_multiattach_spec(self.extra_specs) != new_multi:
+        new_multi = is_multiattach_spec(new_extra)
+        if is_multiattach_spec(self.extra_specs) != new_multi:
             if self.status == 'in-use':
                 raise errors.InvalidInput(
                     'volume %s is in use; Cinder changes multiattach only '

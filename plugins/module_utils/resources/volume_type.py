@@ -7,6 +7,7 @@ share, kept in persistence (its volume type calls)."""
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import library_state
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
+from ansible_collections.openstack.cinderlib.plugins.module_utils import type_specs
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
 from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 
@@ -44,7 +45,7 @@ class VolumeType:
 
     @property
     def multiattach(self):
-        return volume_types.is_multiattach_spec(self.extra_specs)
+        return type_specs.is_multiattach_spec(self.extra_specs)
 
     def __repr__(self):
         return '<VolumeType %s>' % self.name

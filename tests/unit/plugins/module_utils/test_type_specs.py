@@ -18,7 +18,7 @@ def test_is_multiattach_spec(extra_specs, multiattach):
 
 
 def test_the_core_reads_the_same_spec():
-    from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
-    assert volume_types.is_multiattach_spec is type_specs.is_multiattach_spec
-    assert (volume_types.MULTIATTACH_SPEC, volume_types.SPEC_TRUE) == (
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.resources import volume_day2
+    assert volume_day2.is_multiattach_spec is type_specs.is_multiattach_spec
+    assert (volume_day2.MULTIATTACH_SPEC, volume_day2.SPEC_TRUE) == (
         type_specs.MULTIATTACH_SPEC, type_specs.SPEC_TRUE)
