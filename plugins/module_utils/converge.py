@@ -452,7 +452,21 @@ class _refused_as:
 
 def _declared_type(task):
     """The type record ``volume_type`` names (None if not declared)."""
-    sm, decl = task.sm, task.decl
+    records_reader = task.sm.records
+
+    def find(name):
+        found = records_reader.get_volume_types(type_name=name)
+        return found[0] if found else None
+    return declared_type(task.decl, find, lambda: [
+        t['name'] for t in records_reader.get_volume_types()])
+
+
+def declared_type(decl, find, defined):
+    """The type record a declaration's ``volume_type`` names (None if not
+    declared), from ``find(name)`` (the record or None); refuses a type
+    that is not defined (``defined()``: the names that are) or that
+    contradicts the declaration.  cl_volumes checks every item so before
+    changing any."""
     name = decl.get('volume_type')
     if not name:
         return None
@@ -460,13 +474,11 @@ def _declared_type(task):
         raise Refused('volume_type: give volume_type or extra_specs/'
                       'qos_specs, not both: a volume of type %s has that '
                       'type\'s specs' % name)
-    found = sm.records.get_volume_types(type_name=name)
-    if not found:
-        known = [t['name'] for t in sm.records.get_volume_types()]
+    volume_type = find(name)
+    if volume_type is None:
         raise Refused('volume_type: volume type %s is not defined; define it '
                       'first with cl_volume_type (defined: %s)' % (
-                          name, ', '.join(known) or 'none'))
-    volume_type = found[0]
+                          name, ', '.join(defined()) or 'none'))
     type_multiattach = (volume_type['data'].get('extra_specs') or {}).get(
         MULTIATTACH_SPEC) == SPEC_TRUE
     if decl.get('multiattach') is not None and \
@@ -833,6 +845,8 @@ def backend_facts(sm, decl):
     if decl.get('resources', True):
         volumes = sm.records.get_volumes(backend_name=sm.backend_name)
         facts['volumes'] = [records.volume_view(r) for r in volumes]
+        facts['volume_types'] = records.volume_type_facts(
+            sm.records.get_volume_types(), volumes)
         facts['snapshots'] = []
         facts['connections'] = []
         for volume_record in volumes:
