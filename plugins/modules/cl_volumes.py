@@ -54,8 +54,9 @@ options:
       - An item refers to another declared volume by its name or id in
         O(volumes[].source_volume).
       - O(openstack.cinderlib.cl_volume#module:revert_to_snapshot) is not
-        taken: it is an action done each time it is asked for, not a state
-        a volume is found in; revert with M(openstack.cinderlib.cl_volume).
+        taken, since it is an action done each time it is asked for, not a
+        state a volume is found in; revert with
+        M(openstack.cinderlib.cl_volume).
     type: list
     elements: dict
     required: true
@@ -101,7 +102,7 @@ options:
         type: dict
       volume_type:
         description:
-          - As O(openstack.cinderlib.cl_volume#module:volume_type): a named
+          - As O(openstack.cinderlib.cl_volume#module:volume_type), a named
             type defined with M(openstack.cinderlib.cl_volume_type); another
             type on an existing volume retypes it.
           - A type that is not defined, or that contradicts
@@ -211,7 +212,7 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ would.purged | map(attribute='name') | list }}"
 
-- name: Databases of the named type gold, one shared by several hosts
+- name: Two volumes of the named type gold, and one several hosts connect at once
   openstack.cinderlib.cl_volumes:
     volumes:
       - name: db1
