@@ -235,11 +235,11 @@ def planned_volume(backend_name, decl, volume_type=None):
         size=decl.get('size'), fields={
             'display_description': decl.get('description'),
             'metadata': decl.get('metadata') or {}})
-    extra_specs = dict(decl.get('extra_specs') or {})
+    extra_specs = _spec_option(decl, 'extra_specs')
     if decl.get('multiattach'):
         extra_specs[MULTIATTACH_SPEC] = SPEC_TRUE
     return _planned(records.volume_view(records.typed(
-        planned, volume_type, extra_specs, decl.get('qos_specs') or {})))
+        planned, volume_type, extra_specs, _spec_option(decl, 'qos_specs'))))
 
 
 def _volume_create(task, key):
@@ -299,8 +299,9 @@ def _volume_creator(task, fields):
     the ids of the volumes it reads (their locks are held meanwhile)."""
     sm, decl = task.sm, task.decl
     size = decl.get('size')
-    specs = dict(extra_specs=decl.get('extra_specs'),
-                 qos_specs=decl.get('qos_specs'))
+    # As Cinder keeps them (strings), so that a re-run compares equal.
+    specs = {option: _spec_option(decl, option) or None
+             for option in ('extra_specs', 'qos_specs')}
     if decl.get('existing_ref'):
         return lambda: sm.backend.manage_volume(
             decl['existing_ref'], pool_name=decl.get('pool_name'),
@@ -504,17 +505,20 @@ def _retype_plan(task, record):
                 records.typed(record, volume_type))
     specs_declared = (decl.get('extra_specs') is not None or
                       decl.get('qos_specs') is not None)
-    extra = dict(view['extra_specs'] if decl.get('extra_specs') is None
-                 else decl['extra_specs'])
-    extra = {key: str(value) for key, value in extra.items()}
-    qos = view['qos_specs'] if decl.get('qos_specs') is None else {
-        key: str(value) for key, value in decl['qos_specs'].items()}
+    # Compared as strings, as Cinder keeps specs: records written before
+    # specs were kept so may hold numbers.
+    had = {option: _spec_option(view, option)
+           for option in ('extra_specs', 'qos_specs')}
+    extra = dict(had['extra_specs']) if decl.get('extra_specs') is None \
+        else _spec_option(decl, 'extra_specs')
+    qos = dict(had['qos_specs']) if decl.get('qos_specs') is None else \
+        _spec_option(decl, 'qos_specs')
     if decl.get('multiattach') is not None:
         if decl['multiattach']:
             extra[MULTIATTACH_SPEC] = SPEC_TRUE
         elif extra.get(MULTIATTACH_SPEC) == SPEC_TRUE:
             del extra[MULTIATTACH_SPEC]
-    if extra == view['extra_specs'] and qos == view['qos_specs']:
+    if extra == had['extra_specs'] and qos == had['qos_specs']:
         return None, record
     if view['volume_type'] and not specs_declared:
         raise Refused('multiattach: volume %s has volume type %s, whose '
