@@ -280,7 +280,9 @@ def _volume_create(task, key):
     with task.exclusive(*locks):
         raced = sm.find_volume(key)
         if raced is None:
-            if name:
+            if name and key != name:
+                # Found by id: is the name another volume's?  (Looked up
+                # by its name, nothing was found: it is free.)
                 _check_name_free(sm, name)
             with _refused_as('multiattach' if decl.get('multiattach')
                              else None, errors.NotSupported):
