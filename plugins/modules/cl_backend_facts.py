@@ -164,31 +164,15 @@ backend:
     volume_types:
       description:
         - The named volume types of the database (shared by every backend
-          using it), sorted by name, as
-          M(openstack.cinderlib.cl_volume_type) returns them, with the
-          backend's volumes of each.
+          using it), sorted by name, each as
+          M(openstack.cinderlib.cl_volume_type) returns it in
+          RV(openstack.cinderlib.cl_volume_type#module:volume_type) (id,
+          name, description, extra_specs, qos_specs, multiattach), with the
+          backend's volumes of the type.
       type: list
       elements: dict
       returned: when resources is true
       contains:
-        id:
-          description: The type's id.
-          type: str
-        name:
-          description: The type's name.
-          type: str
-        description:
-          description: Its description.
-          type: str
-        extra_specs:
-          description: Its extra specs.
-          type: dict
-        qos_specs:
-          description: Its QoS specs.
-          type: dict
-        multiattach:
-          description: Whether its volumes may be connected to several hosts at once.
-          type: bool
         volumes:
           description: The ids of this backend's volumes of the type.
           type: list
