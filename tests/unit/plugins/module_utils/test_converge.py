@@ -77,8 +77,8 @@ def test_a_new_id_with_a_name_another_volume_has_is_refused(sm, v1, backend):
         id='00000000-0000-4000-8000-000000000001', name='v1', size=1))
     assert msg == (
         'name: volume v1 already exists on backend %s with another id (%s); '
-        'give its id, or another name for the new volume' % (backend.id,
-                                                            v1['id']))
+        'give its id, or another name for the new volume'
+        % (backend.id, v1['id']))
 
 
 def test_same_declaration_again_changes_nothing(sm, v1):
