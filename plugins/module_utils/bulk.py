@@ -152,8 +152,10 @@ def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
                           % item.index)
         try:
             converge.check_volume_declaration(item.declaration)
-            item.volume_type = converge.declared_type(
-                item.declaration, types.find, types.names)
+            if item.declaration['state'] == 'present':
+                # As cl_volume: a removal does not look at its type.
+                item.volume_type = converge.declared_type(
+                    item.declaration, types.find, types.names)
         except Refused as exc:
             raise Refused('volumes[%d] (%s): %s; nothing was changed' % (
                 item.index, item.key, exc.msg)) from None

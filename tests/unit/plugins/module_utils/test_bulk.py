@@ -284,6 +284,15 @@ def test_an_undefined_type_refuses_the_whole_task_first():
     assert lookup.reads == 0            # refused before any volume is read
 
 
+def test_a_removal_does_not_look_at_its_type():
+    # As cl_volume state=absent: the volume goes, whatever type is named.
+    lookup = Lookup(record('old'))
+    the_plan = planned([{'name': 'old', 'state': 'absent',
+                         'volume_type': 'gone'}], lookup)
+    assert the_plan.items[0].volume_type is None
+    assert lookup.type_reads == 0
+
+
 def test_a_type_that_contradicts_multiattach_is_refused_first():
     with pytest.raises(Refused) as refused:
         planned([{'name': 'a', 'size': 1, 'volume_type': 'gold',
