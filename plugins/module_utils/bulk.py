@@ -32,10 +32,12 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec im
 # librbd creates gain little past 2 parallel calls and removes nothing past
 # 4 to 8, while the driver's own Python work shares one interpreter lock.
 DEFAULT_WORKERS = 4
-SUMMARY_KEYS = ('created', 'grown', 'relabelled', 'deleted', 'unchanged',
-                'failed')
+SUMMARY_KEYS = ('created', 'grown', 'relabelled', 'retyped', 'deleted',
+                'unchanged', 'failed')
 # Fields whose change is a relabel (no driver call).
 _LABELS = ('name', 'description', 'metadata')
+# Fields whose change is a retype (the driver's retype).
+_TYPE_FIELDS = ('volume_type', 'extra_specs', 'qos_specs', 'multiattach')
 
 
 class Item:
@@ -47,6 +49,7 @@ class Item:
         self.declaration = declaration
         self.purge = purge
         self.record = None      # its record when planned, None if absent
+        self.volume_type = None  # the record of its declared volume_type
         self.sources = []       # the items that must converge before it
 
     @property
@@ -105,6 +108,8 @@ class Outcome:
             done.append('grown')
         if any(after.get(key) != before.get(key) for key in _LABELS):
             done.append('relabelled')
+        if any(after.get(key) != before.get(key) for key in _TYPE_FIELDS):
+            done.append('retyped')
         # Otherwise it settled what an interrupted run had left.
         return tuple(done)
 
@@ -131,18 +136,26 @@ class RecordLookup:
     def volumes(self):
         return self.sm.records.get_volumes(backend_name=self.sm.backend_name)
 
+    def volume_types(self):
+        return self.sm.records.get_volume_types()
+
 
 # Planning ------------------------------------------------------------------
 def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
     """The items in order and what purge removes; raises Refused."""
     items = [Item(index, volume_declaration(values))
              for index, values in enumerate(declarations)]
+    types = _TypeLookup(lookup)
     for item in items:
         if not item.key:
             raise Refused('volumes[%d]: give the volume a name or an id'
                           % item.index)
         try:
             converge.check_volume_declaration(item.declaration)
+            if item.declaration['state'] == 'present':
+                # As cl_volume: a removal does not look at its type.
+                item.volume_type = converge.declared_type(
+                    item.declaration, types.find, types.names)
         except Refused as exc:
             raise Refused('volumes[%d] (%s): %s; nothing was changed' % (
                 item.index, item.key, exc.msg)) from None
@@ -161,6 +174,23 @@ def plan(declarations, lookup, backend_name, purge=False, purge_scope=None):
     purged = _purge_items(items, lookup, purge, purge_scope)
     _order_deletions(purged, lookup)
     return Plan(items, purged, backend_name)
+
+
+class _TypeLookup:
+    """The named types, read once for the whole plan, and only when an
+    item names one."""
+
+    def __init__(self, lookup):
+        self.lookup = lookup
+        self.by_name = None
+
+    def find(self, name):
+        if self.by_name is None:
+            self.by_name = {t['name']: t for t in self.lookup.volume_types()}
+        return self.by_name.get(name)
+
+    def names(self):
+        return sorted(self.by_name or ())
 
 
 def _declared_keys(items):
@@ -403,8 +433,8 @@ def _run_graph(items, pool, outcomes, check_mode_backend):
                 # Its source does not exist yet: cl_volume would refuse to
                 # look at it; predict the creation as cl_volume's check
                 # mode does.
-                planned = converge.planned_volume(check_mode_backend,
-                                                  item.declaration)
+                planned = converge.planned_volume(
+                    check_mode_backend, item.declaration, item.volume_type)
                 finish(Outcome(item, Result(True, before={}, after=planned,
                                             volume=planned)))
                 continue

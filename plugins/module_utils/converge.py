@@ -234,11 +234,11 @@ def planned_volume(backend_name, decl, volume_type=None):
         size=decl.get('size'), fields={
             'display_description': decl.get('description'),
             'metadata': decl.get('metadata') or {}})
-    extra_specs = dict(decl.get('extra_specs') or {})
+    extra_specs = _spec_option(decl, 'extra_specs')
     if decl.get('multiattach'):
         extra_specs[MULTIATTACH_SPEC] = SPEC_TRUE
     return _planned(records.volume_view(records.typed(
-        planned, volume_type, extra_specs, decl.get('qos_specs') or {})))
+        planned, volume_type, extra_specs, _spec_option(decl, 'qos_specs'))))
 
 
 def _volume_create(task, key):
@@ -279,7 +279,9 @@ def _volume_create(task, key):
     with task.exclusive(*locks):
         raced = sm.find_volume(key)
         if raced is None:
-            if name:
+            if name and key != name:
+                # Found by id: is the name another volume's?  (Looked up
+                # by its name, nothing was found: it is free.)
                 _check_name_free(sm, name)
             with _refused_as('multiattach' if decl.get('multiattach')
                              else None, errors.NotSupported):
@@ -298,8 +300,9 @@ def _volume_creator(task, fields):
     the ids of the volumes it reads (their locks are held meanwhile)."""
     sm, decl = task.sm, task.decl
     size = decl.get('size')
-    specs = dict(extra_specs=decl.get('extra_specs'),
-                 qos_specs=decl.get('qos_specs'))
+    # As Cinder keeps them (strings), so that a re-run compares equal.
+    specs = {option: _spec_option(decl, option) or None
+             for option in ('extra_specs', 'qos_specs')}
     if decl.get('existing_ref'):
         return lambda: sm.backend.manage_volume(
             decl['existing_ref'], pool_name=decl.get('pool_name'),
@@ -451,7 +454,21 @@ class _refused_as:
 
 def _declared_type(task):
     """The type record ``volume_type`` names (None if not declared)."""
-    sm, decl = task.sm, task.decl
+    records_reader = task.sm.records
+
+    def find(name):
+        found = records_reader.get_volume_types(type_name=name)
+        return found[0] if found else None
+    return declared_type(task.decl, find, lambda: [
+        t['name'] for t in records_reader.get_volume_types()])
+
+
+def declared_type(decl, find, defined):
+    """The type record a declaration's ``volume_type`` names (None if not
+    declared), from ``find(name)`` (the record or None); refuses a type
+    that is not defined (``defined()``: the names that are) or that
+    contradicts the declaration.  cl_volumes checks every item so before
+    changing any."""
     name = decl.get('volume_type')
     if not name:
         return None
@@ -459,13 +476,11 @@ def _declared_type(task):
         raise Refused('volume_type: give volume_type or extra_specs/'
                       'qos_specs, not both: a volume of type %s has that '
                       'type\'s specs' % name)
-    found = sm.records.get_volume_types(type_name=name)
-    if not found:
-        known = [t['name'] for t in sm.records.get_volume_types()]
+    volume_type = find(name)
+    if volume_type is None:
         raise Refused('volume_type: volume type %s is not defined; define it '
                       'first with cl_volume_type (defined: %s)' % (
-                          name, ', '.join(known) or 'none'))
-    volume_type = found[0]
+                          name, ', '.join(defined()) or 'none'))
     type_multiattach = (volume_type['data'].get('extra_specs') or {}).get(
         MULTIATTACH_SPEC) == SPEC_TRUE
     if decl.get('multiattach') is not None and \
@@ -491,17 +506,20 @@ def _retype_plan(task, record):
                 records.typed(record, volume_type))
     specs_declared = (decl.get('extra_specs') is not None or
                       decl.get('qos_specs') is not None)
-    extra = dict(view['extra_specs'] if decl.get('extra_specs') is None
-                 else decl['extra_specs'])
-    extra = {key: str(value) for key, value in extra.items()}
-    qos = view['qos_specs'] if decl.get('qos_specs') is None else {
-        key: str(value) for key, value in decl['qos_specs'].items()}
+    # Compared as strings, as Cinder keeps specs: records written before
+    # specs were kept so may hold numbers.
+    had = {option: _spec_option(view, option)
+           for option in ('extra_specs', 'qos_specs')}
+    extra = dict(had['extra_specs']) if decl.get('extra_specs') is None \
+        else _spec_option(decl, 'extra_specs')
+    qos = dict(had['qos_specs']) if decl.get('qos_specs') is None else \
+        _spec_option(decl, 'qos_specs')
     if decl.get('multiattach') is not None:
         if decl['multiattach']:
             extra[MULTIATTACH_SPEC] = SPEC_TRUE
         elif extra.get(MULTIATTACH_SPEC) == SPEC_TRUE:
             del extra[MULTIATTACH_SPEC]
-    if extra == view['extra_specs'] and qos == view['qos_specs']:
+    if extra == had['extra_specs'] and qos == had['qos_specs']:
         return None, record
     if view['volume_type'] and not specs_declared:
         raise Refused('multiattach: volume %s has volume type %s, whose '
@@ -832,6 +850,8 @@ def backend_facts(sm, decl):
     if decl.get('resources', True):
         volumes = sm.records.get_volumes(backend_name=sm.backend_name)
         facts['volumes'] = [records.volume_view(r) for r in volumes]
+        facts['volume_types'] = records.volume_type_facts(
+            sm.records.get_volume_types(), volumes)
         facts['snapshots'] = []
         facts['connections'] = []
         for volume_record in volumes:

@@ -154,8 +154,26 @@ def volume_type_view(record):
 def volumes_of_type(reader, type_record):
     """Ids of the volumes of a named type."""
     return sorted(record['id'] for record in reader.get_volumes()
-                  if _fields(record).get('volume_type_id') ==
-                  type_record['id'])
+                  if _type_id(record) == type_record['id'])
+
+
+def _type_id(volume_record):
+    return _fields(volume_record).get('volume_type_id')
+
+
+def volume_type_facts(type_records, volume_records):
+    """The named types as cl_backend_facts shows them: each type's view
+    with the ids and the count of the volumes (of ``volume_records``, the
+    backend's) of that type."""
+    users = {}
+    for record in volume_records:
+        users.setdefault(_type_id(record), []).append(record['id'])
+    facts = []
+    for type_record in type_records:
+        ids = sorted(users.get(type_record['id'], ()))
+        facts.append(dict(volume_type_view(type_record), volumes=ids,
+                          volume_count=len(ids)))
+    return facts
 
 
 # Labels: the user-facing fields no driver sees --------------------------------

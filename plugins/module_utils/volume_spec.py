@@ -23,19 +23,20 @@ VOLUME_OPTIONS = dict(
     existing_ref=dict(type='dict'),
     keep_on_backend=dict(type='bool', default=False),
     cascade=dict(type='bool', default=False),
-)
-# Day-2 options of cl_volume (issue 14); cl_volumes items do not take them
-# yet (its documentation would have to say them too).
-VOLUME_DAY2_OPTIONS = dict(
     volume_type=dict(type='str'),
     multiattach=dict(type='bool'),
+)
+# Options of cl_volume alone: actions, which are done each time a task asks
+# for them rather than states a volume is found in, so they have no place
+# in a declaration of many volumes (docs/bulk.md).
+VOLUME_ACTION_OPTIONS = dict(
     revert_to_snapshot=dict(type='str'),
 )
-VOLUME_DAY2_MUTUALLY_EXCLUSIVE = [('volume_type', 'extra_specs'),
-                                  ('volume_type', 'qos_specs')]
 VOLUME_REQUIRED_ONE_OF = [('name', 'id')]
 VOLUME_MUTUALLY_EXCLUSIVE = [('source_volume', 'existing_ref'),
-                             ('source_snapshot', 'existing_ref')]
+                             ('source_snapshot', 'existing_ref'),
+                             ('volume_type', 'extra_specs'),
+                             ('volume_type', 'qos_specs')]
 
 
 def volume_declaration(values):

@@ -10,7 +10,7 @@ version_added: 0.1.0
 description:
   - Returns a backend's stats (capacity, pools, capabilities, driver
     version), the volumes, snapshots and connections the collection manages
-    on it, and on request the backend volumes and snapshots that could be
+    on it, the named volume types its volumes may use, and on request the backend volumes and snapshots that could be
     taken over with O(openstack.cinderlib.cl_volume#module:existing_ref).
   - Stats are saved in the database at each refresh; without O(refresh),
     saved stats are returned without loading the driver.
@@ -39,7 +39,9 @@ options:
     type: bool
     default: false
   resources:
-    description: Return the volumes, snapshots and connections managed on the backend.
+    description:
+      - Return the volumes, snapshots and connections managed on the backend,
+        and the named volume types (M(openstack.cinderlib.cl_volume_type)).
     type: bool
     default: true
   manageable:
@@ -77,6 +79,16 @@ EXAMPLES = r'''
   openstack.cinderlib.cl_backend_facts:
     backend: "{{ ceph_backend }}"
   register: ceph
+
+- name: Which volumes use each named volume type
+  openstack.cinderlib.cl_backend_facts:
+    backend: "{{ ceph_backend }}"
+    stats: false
+  register: facts
+
+- name: Show the types and how many of the backend's volumes use each
+  ansible.builtin.debug:
+    msg: "{{ facts.backend.volume_types | items2dict('name', 'volume_count') }}"
 
 - name: Fresh stats
   openstack.cinderlib.cl_backend_facts:
@@ -142,6 +154,25 @@ backend:
       type: list
       elements: dict
       returned: when resources is true
+    volume_types:
+      description:
+        - The named volume types of the database (shared by every backend
+          using it), sorted by name, each as
+          M(openstack.cinderlib.cl_volume_type) returns it in
+          RV(openstack.cinderlib.cl_volume_type#module:volume_type) (id,
+          name, description, extra_specs, qos_specs, multiattach), with the
+          backend's volumes of the type.
+      type: list
+      elements: dict
+      returned: when resources is true
+      contains:
+        volumes:
+          description: The ids of this backend's volumes of the type.
+          type: list
+          elements: str
+        volume_count:
+          description: How many of this backend's volumes are of the type.
+          type: int
     manageable_volumes:
       description:
         - Backend volumes with C(reference), C(size), C(safe_to_manage),

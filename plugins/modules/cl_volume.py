@@ -297,16 +297,15 @@ volume:
 from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
 from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
 from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec import (
-    VOLUME_DAY2_MUTUALLY_EXCLUSIVE, VOLUME_DAY2_OPTIONS,
-    VOLUME_MUTUALLY_EXCLUSIVE, VOLUME_OPTIONS, VOLUME_REQUIRED_ONE_OF)
+    VOLUME_ACTION_OPTIONS, VOLUME_MUTUALLY_EXCLUSIVE, VOLUME_OPTIONS,
+    VOLUME_REQUIRED_ONE_OF)
 
 
 def main():
     sm = StorageModule(
-        argument_spec=dict(VOLUME_OPTIONS, **VOLUME_DAY2_OPTIONS),
+        argument_spec=dict(VOLUME_OPTIONS, **VOLUME_ACTION_OPTIONS),
         required_one_of=VOLUME_REQUIRED_ONE_OF,
-        mutually_exclusive=(VOLUME_MUTUALLY_EXCLUSIVE +
-                            VOLUME_DAY2_MUTUALLY_EXCLUSIVE),
+        mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     sm.run(lambda: converge.volume(sm, sm.declaration()))

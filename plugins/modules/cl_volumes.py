@@ -53,6 +53,10 @@ options:
         refusals.
       - An item refers to another declared volume by its name or id in
         O(volumes[].source_volume).
+      - O(openstack.cinderlib.cl_volume#module:revert_to_snapshot) is not
+        taken, since it is an action done each time it is asked for, not a
+        state a volume is found in; revert with
+        M(openstack.cinderlib.cl_volume).
     type: list
     elements: dict
     required: true
@@ -87,11 +91,32 @@ options:
         description: As O(openstack.cinderlib.cl_volume#module:pool_name).
         type: str
       extra_specs:
-        description: As O(openstack.cinderlib.cl_volume#module:extra_specs).
+        description:
+          - As O(openstack.cinderlib.cl_volume#module:extra_specs); different
+            extra specs on an existing volume retype it, as cl_volume does.
         type: dict
       qos_specs:
-        description: As O(openstack.cinderlib.cl_volume#module:qos_specs).
+        description:
+          - As O(openstack.cinderlib.cl_volume#module:qos_specs); different
+            QoS specs on an existing volume retype it.
         type: dict
+      volume_type:
+        description:
+          - As O(openstack.cinderlib.cl_volume#module:volume_type), a named
+            type defined with M(openstack.cinderlib.cl_volume_type); another
+            type on an existing volume retypes it.
+          - A type that is not defined, or that contradicts
+            O(volumes[].multiattach), refuses the whole task before anything
+            changes, naming the item and the type.
+          - Mutually exclusive with O(volumes[].extra_specs) and
+            O(volumes[].qos_specs).
+        type: str
+      multiattach:
+        description:
+          - As O(openstack.cinderlib.cl_volume#module:multiattach). Refused
+            for the item (the others still converge) when the backend's stats
+            do not report multiattach support.
+        type: bool
       source_volume:
         description:
           - As O(openstack.cinderlib.cl_volume#module:source_volume).
@@ -187,6 +212,19 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ would.purged | map(attribute='name') | list }}"
 
+- name: Two volumes of the named type gold, and one several hosts connect at once
+  openstack.cinderlib.cl_volumes:
+    volumes:
+      - name: db1
+        size: 20
+        volume_type: gold
+      - name: db2
+        size: 20
+        volume_type: gold
+      - name: cluster-disk
+        size: 10
+        multiattach: true
+
 - name: Items built from a CMDB export, eight at a time
   openstack.cinderlib.cl_volumes:
     volumes: "{{ cmdb_volumes | map('combine', {'metadata': {'cmdb': 'yes'}}) }}"
@@ -223,7 +261,8 @@ volumes:
       type: bool
     operations:
       description: What happened to it, as counted in RV(summary) (V(created),
-        V(grown), V(relabelled), V(deleted), V(unchanged), V(failed)).
+        V(grown), V(relabelled), V(retyped), V(deleted), V(unchanged),
+        V(failed)).
       type: list
       elements: str
     msg:
@@ -251,13 +290,14 @@ purged:
   type: list
   elements: dict
 summary:
-  description: How many items were created, grown, relabelled, deleted
+  description: How many items were created, grown, relabelled, retyped
+    (another volume type, extra specs, QoS specs or multiattach), deleted
     (including purged), found unchanged, or did not converge. An item both
     grown and relabelled counts in both.
   returned: always
   type: dict
-  sample: {created: 3, grown: 1, relabelled: 0, deleted: 2, unchanged: 94,
-           failed: 0}
+  sample: {created: 3, grown: 1, relabelled: 0, retyped: 1, deleted: 2,
+           unchanged: 93, failed: 0}
 failures:
   description:
     - "One line per item that did not converge: its name, the operation and

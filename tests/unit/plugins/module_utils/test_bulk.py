@@ -9,7 +9,9 @@ import time
 import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import bulk
+from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
+from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec import VOLUME_OPTIONS
 
 
 def record(name, size=1, metadata=None, volume_id=None, status='available'):
@@ -21,10 +23,12 @@ def record(name, size=1, metadata=None, volume_id=None, status='available'):
 class Lookup:
     """The records planning reads, as a dict of volume records by name."""
 
-    def __init__(self, *volumes, snapshots=()):
+    def __init__(self, *volumes, snapshots=(), types=()):
         self.records = {v['name']: v for v in volumes}
         self.snapshots = set(snapshots)     # (volume id or None, snapshot)
+        self.types = list(types)            # named type records
         self.reads = 0
+        self.type_reads = 0
 
     def volume(self, name_or_id, what='volume'):
         self.reads += 1
@@ -42,6 +46,10 @@ class Lookup:
 
     def volumes(self):
         return list(self.records.values())
+
+    def volume_types(self):
+        self.type_reads += 1
+        return list(self.types)
 
 
 class Converger:
@@ -230,6 +238,105 @@ def test_null_options_take_their_defaults():
     assert item.declaration['cascade'] is False
 
 
+def test_items_take_the_declared_day2_options_but_no_action():
+    item = planned([{'name': 'v', 'multiattach': True}], Lookup()).items[0]
+    assert item.declaration['multiattach'] is True
+    assert item.declaration['volume_type'] is None
+    # An action, done each time it is asked for: cl_volume's alone.
+    assert 'revert_to_snapshot' not in item.declaration
+    assert 'revert_to_snapshot' not in VOLUME_OPTIONS
+
+
+# Named volume types -----------------------------------------------------------
+GOLD = records.volume_type_record('gold', qos_specs={'total_iops_sec': '100'})
+SHARED = records.volume_type_record(
+    'shared', extra_specs={'multiattach': '<is> True'})
+
+
+def test_items_get_their_named_types_read_once():
+    lookup = Lookup(types=[GOLD, SHARED])
+    the_plan = planned([{'name': 'v%d' % i, 'size': 1, 'volume_type': 'gold'}
+                        for i in range(5)] +
+                       [{'name': 's', 'size': 1, 'volume_type': 'shared',
+                         'multiattach': True}, {'name': 'plain', 'size': 1}],
+                       lookup)
+    assert [i.volume_type and i.volume_type['name']
+            for i in the_plan.items] == ['gold'] * 5 + ['shared', None]
+    assert lookup.type_reads == 1
+
+
+def test_no_named_type_no_type_read():
+    lookup = Lookup()
+    planned([{'name': 'v', 'size': 1, 'qos_specs': {'a': '1'}}], lookup)
+    assert lookup.type_reads == 0
+
+
+def test_an_undefined_type_refuses_the_whole_task_first():
+    lookup = Lookup(record('old'), types=[GOLD, SHARED])
+    with pytest.raises(Refused) as refused:
+        planned([{'name': 'ok', 'size': 1, 'volume_type': 'gold'},
+                 {'name': 'old', 'volume_type': 'platinum'}], lookup)
+    assert refused.value.msg == (
+        'volumes[1] (old): volume_type: volume type platinum is not defined; '
+        'define it first with cl_volume_type (defined: gold, shared); '
+        'nothing was changed')
+    assert '\n' not in refused.value.msg
+    assert lookup.reads == 0            # refused before any volume is read
+
+
+def test_a_removal_does_not_look_at_its_type():
+    # As cl_volume state=absent: the volume goes, whatever type is named.
+    lookup = Lookup(record('old'))
+    the_plan = planned([{'name': 'old', 'state': 'absent',
+                         'volume_type': 'gone'}], lookup)
+    assert the_plan.items[0].volume_type is None
+    assert lookup.type_reads == 0
+
+
+def test_a_type_that_contradicts_multiattach_is_refused_first():
+    with pytest.raises(Refused) as refused:
+        planned([{'name': 'a', 'size': 1, 'volume_type': 'gold',
+                  'multiattach': True}], Lookup(types=[GOLD]))
+    assert refused.value.msg.startswith(
+        'volumes[0] (a): multiattach: volume type gold is not multiattach')
+
+
+def test_a_type_with_specs_of_its_own_is_refused_first():
+    with pytest.raises(Refused, match=r'^volumes\[0\] \(a\): volume_type: '
+                       'give volume_type or extra_specs/qos_specs, not both'):
+        planned([{'name': 'a', 'size': 1, 'volume_type': 'gold',
+                  'qos_specs': {'x': '1'}}], Lookup(types=[GOLD]))
+
+
+def test_check_mode_plans_a_clone_of_a_new_volume_with_its_type():
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
+    lookup = Lookup(types=[GOLD])
+    the_plan = planned([{'name': 'base', 'size': 1},
+                        {'name': 'copy', 'source_volume': 'base',
+                         'volume_type': 'gold'}], lookup)
+    outcomes = bulk.run(the_plan, Converger(lookup), check_mode=True)
+    volume = outcomes[1].result['volume']
+    assert volume == converge.planned_volume('unit',
+                                             the_plan.items[1].declaration,
+                                             GOLD)
+    assert volume['volume_type'] == 'gold'
+    assert volume['qos_specs'] == {'total_iops_sec': '100'}
+
+
+@pytest.mark.parametrize('before, after, operations', [
+    ({'qos_specs': {}}, {'qos_specs': {'a': '1'}}, ('retyped',)),
+    ({'volume_type': None}, {'volume_type': 'gold'}, ('retyped',)),
+    ({'multiattach': False}, {'multiattach': True}, ('retyped',)),
+    ({'size': 1, 'extra_specs': {}},
+     {'size': 2, 'extra_specs': {'k': 'v'}}, ('grown', 'retyped')),
+])
+def test_a_retype_counts_as_retyped(before, after, operations):
+    before = dict(before, name='v')
+    outcome = bulk.Outcome(bulk.Item(0, {}), Result(
+        True, before=before, after=dict(after, name='v')))
+    assert outcome.operations == operations
+
+
 # Purge ----------------------------------------------------------------------
 @pytest.mark.parametrize('scope', [None, {}, {'metadata': {}},
                                    {'metadata': None, 'name_prefix': ''}])
@@ -397,7 +504,8 @@ def test_purge_runs_after_every_declared_item():
     assert [o.operations for o in outcomes] == [
         ('grown',), ('created',), ('deleted',), ('deleted',)]
     assert bulk.summary(outcomes) == {
-        'created': 1, 'grown': 1, 'relabelled': 0, 'deleted': 2,
+        'created': 1, 'grown': 1, 'relabelled': 0, 'retyped': 0,
+        'deleted': 2,
         'unchanged': 0, 'failed': 0}
 
 
@@ -436,6 +544,7 @@ def test_task_result_counts_and_lists_every_item():
     result = refused.value.result
     assert result['changed'] is True
     assert result['summary'] == {'created': 1, 'grown': 1, 'relabelled': 1,
+                                 'retyped': 0,
                                  'deleted': 1, 'unchanged': 1, 'failed': 1}
     assert [v['name'] for v in result['volumes']] == ['same', 'small', 'new',
                                                       'broken']
@@ -448,6 +557,7 @@ def test_task_result_counts_and_lists_every_item():
     assert refused.value.msg == (
         '1 of 5 volumes did not converge (the others did; a re-run '
         'converges the rest):\nbroken: create: the driver said no')
+    print(result['failures'])
     assert result['failures'] == ['broken: create: the driver said no']
 
 
@@ -604,3 +714,50 @@ def test_a_worker_that_first_imports_eventlet_does_not_hold_the_task():
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == '2'
+
+
+def test_items_take_cl_volumes_day2_options_through_its_code(tmp_path):
+    # The day-2 fake driver: retype in place of qos:iops and multiattach
+    # only, multiattach reported.  Items are converged by converge.volume,
+    # as cl_volume's: a named type, multiattach, a retype of an existing
+    # item, a retype the driver cannot do in place (that item fails, the
+    # others converge, the volume stays as it was).
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import converge
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.storage_module import StorageModule
+    day2 = cl.Backend('bulk-day2', volume_driver='fake_driver.Day2FakeDriver')
+    sm = StorageModule.without_ansible(
+        {'backend': {'volume_backend_name': day2.id,
+                     'volume_driver': 'fake_driver.Day2FakeDriver'},
+         'lock_path': str(tmp_path / 'locks')},
+        persistence=cl.Backend.persistence, backend=day2)
+    converge.volume_type(sm, dict(name='bulk-gold',
+                                  qos_specs={'qos:iops': '100'}))
+    declared = [{'name': 'bt-typed', 'size': 1, 'volume_type': 'bulk-gold'},
+                {'name': 'bt-shared', 'size': 1, 'multiattach': True},
+                {'name': 'bt-qos', 'size': 1, 'qos_specs': {'qos:iops': '1'}},
+                {'name': 'bt-other', 'size': 1, 'extra_specs': {'k': 'a'}}]
+    created = bulk.volumes(sm, bulk_decl(declared))
+    assert created['summary']['created'] == 4, created['failures']
+    typed, shared = (v['volume'] for v in created['volumes'][:2])
+    assert typed['volume_type'] == 'bulk-gold'
+    assert typed['qos_specs'] == {'qos:iops': '100'}
+    assert shared['multiattach'] is True
+    again = bulk.volumes(sm, bulk_decl(declared))
+    assert not again.changed and again['summary']['unchanged'] == 4
+    declared[2]['qos_specs'] = {'qos:iops': '2'}       # in place
+    declared[3]['extra_specs'] = {'k': 'b'}            # not in place
+    with pytest.raises(Refused) as refused:
+        bulk.volumes(sm, bulk_decl(declared))
+    result = refused.value.result
+    assert result['summary']['retyped'] == 1
+    assert result['summary']['unchanged'] == 2
+    assert result['volumes'][2]['volume']['qos_specs'] == {'qos:iops': '2'}
+    [line] = result['failures']
+    assert line.startswith('bt-other: update: extra_specs/qos_specs: volume ')
+    assert "cannot change extra spec k: 'a' -> 'b' in place" in line
+    other = converge.volume(sm, dict(name='bt-other'))['volume']
+    assert other['extra_specs'] == {'k': 'a'}
+    for entry in created['volumes']:
+        converge.volume(sm, {'id': entry['volume']['id'], 'state': 'absent'})
+    converge.volume_type(sm, dict(name='bulk-gold', state='absent'))

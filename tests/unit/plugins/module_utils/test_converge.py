@@ -72,6 +72,15 @@ def test_create_returns_the_view_of_the_new_record(sm, backend):
     assert store(backend)['volumes']
 
 
+def test_a_new_id_with_a_name_another_volume_has_is_refused(sm, v1, backend):
+    msg = refused(converge.volume, sm, dict(
+        id='00000000-0000-4000-8000-000000000001', name='v1', size=1))
+    assert msg == (
+        'name: volume v1 already exists on backend %s with another id (%s); '
+        'give its id, or another name for the new volume'
+        % (backend.id, v1['id']))
+
+
 def test_same_declaration_again_changes_nothing(sm, v1):
     again = converge.volume(sm, dict(name='v1', size=1, description='first',
                                      metadata={'k': 'v'}))
@@ -225,6 +234,9 @@ def test_backend_facts(sm, v1):
     assert facts.changed is False
     backend = facts['backend']
     assert backend['volumes'] == [v1]
+    # Types are the database's (other tests' too); none has v1.
+    assert all(t['volumes'] == [] and t['volume_count'] == 0
+               for t in backend['volume_types'])
     assert backend['pools'] == ['pool0']
     saved = converge.backend_facts(sm, dict(resources=False))
     assert saved['backend']['stats_updated_at'] == \

@@ -261,3 +261,18 @@ def test_processes_retyping_one_volume_at_once(tmp_path, file_db, request):
                                   created['volume']['id'])
     assert records.volume_view(record)['qos_specs'] == {'qos:iops': '20'}
     assert record['status'] == 'available'
+
+
+def test_numeric_specs_are_kept_as_strings_and_a_rerun_changes_nothing(
+        sm, check):
+    # YAML gives {total_iops_sec: 300} as a number; Cinder keeps specs as
+    # strings, and a re-run must not retype.
+    decl = dict(name='v', size=1, qos_specs={'qos:iops': 300},
+                extra_specs={'k': 1})
+    planned = converge.volume(check, decl)
+    created = converge.volume(sm, decl)
+    assert created['volume']['qos_specs'] == {'qos:iops': '300'}
+    assert created['volume']['extra_specs'] == {'k': '1'}
+    assert planned['volume']['qos_specs'] == created['volume']['qos_specs']
+    again = converge.volume(sm, decl)
+    assert not again.changed, again.diff

@@ -74,3 +74,20 @@ def test_accessors():
     errored = dict(volume_record(), status='error')
     errored['data']['error_message'] = 'boom'
     assert records.error_message(errored) == 'boom'
+
+
+def test_volume_type_facts_list_every_type_with_its_volumes():
+    gold = records.volume_type_record('gold', qos_specs={'iops': '1'})
+    shared = records.volume_type_record(
+        'shared', extra_specs={'multiattach': '<is> True'})
+
+    def volume(volume_id, type_id):
+        return {'id': volume_id, 'data': {'fields': {
+            'volume_type_id': type_id}}}
+    facts = records.volume_type_facts(
+        [gold, shared], [volume('v2', gold['id']), volume('v1', gold['id']),
+                         volume('own', 'own')])
+    assert [(f['name'], f['volumes'], f['volume_count']) for f in facts] == [
+        ('gold', ['v1', 'v2'], 2), ('shared', [], 0)]
+    assert facts[0]['qos_specs'] == {'iops': '1'}
+    assert facts[1]['multiattach'] is True

@@ -330,6 +330,7 @@ def test_bulk_creates_in_order_then_answers_from_the_database(tmp_path):
     created = run('cl_volumes', tmp_path, diff=True, volumes=BULK)
     assert created['changed'], created
     assert created['summary'] == {'created': 3, 'grown': 0, 'relabelled': 0,
+                                  'retyped': 0,
                                   'deleted': 0, 'unchanged': 0, 'failed': 0}
     copy, base = created['volumes'][0]['volume'], created['volumes'][1]['volume']
     assert copy['source_volid'] == base['id'] and copy['size'] == 2
@@ -393,6 +394,38 @@ def test_volume_type_defined_without_cinder_and_used(tmp_path):
     both = run('cl_volume', tmp_path, name='v1', volume_type='gold',
                qos_specs={'a': 'b'})
     assert both['failed'] and 'mutually exclusive' in both['msg']
+    facts = run('cl_backend_facts', tmp_path, stats=False)
+    [gold] = facts['backend']['volume_types']
+    assert gold['name'] == 'gold' and gold['volume_count'] == 1
+    assert gold['volumes'] == [created['volume']['id']]
+    assert gold['qos_specs'] == {'total_iops_sec': '100'}
+    assert not facts.loaded('cinder') and not facts.loaded('sqlalchemy')
+
+
+def test_bulk_items_of_named_types(tmp_path):
+    run('cl_volume_type', tmp_path, name='gold',
+        qos_specs={'total_iops_sec': '100'})
+    missing = run('cl_volumes', tmp_path, volumes=[
+        {'name': 'b1', 'size': 1, 'volume_type': 'gold'},
+        {'name': 'b2', 'size': 1, 'volume_type': 'platinum'}])
+    assert missing['failed'] and missing['msg'] == (
+        'volumes[1] (b2): volume_type: volume type platinum is not defined; '
+        'define it first with cl_volume_type (defined: gold); nothing was '
+        'changed'), missing
+    assert not missing.loaded('cinder')
+    created = run('cl_volumes', tmp_path, volumes=[
+        {'name': 'b1', 'size': 1, 'volume_type': 'gold'}])
+    assert created['volumes'][0]['volume']['volume_type'] == 'gold'
+    again = run('cl_volumes', tmp_path, volumes=[
+        {'name': 'b1', 'size': 1, 'volume_type': 'gold'}])
+    assert again['changed'] is False
+    assert not again.loaded('cinder') and not again.loaded('sqlalchemy')
+    both = run('cl_volumes', tmp_path, volumes=[
+        {'name': 'b1', 'volume_type': 'gold', 'extra_specs': {'a': 'b'}}])
+    assert both['failed'] and 'mutually exclusive' in both['msg']
+    action = run('cl_volumes', tmp_path, volumes=[
+        {'name': 'b1', 'revert_to_snapshot': 's1'}])
+    assert action['failed'] and 'revert_to_snapshot' in action['msg']
 
 
 def test_attach_grow_options(tmp_path):
