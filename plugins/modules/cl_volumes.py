@@ -30,6 +30,7 @@ author:
   - openstack.cinderlib contributors (@openstack-cinderlib)
 extends_documentation_fragment:
   - openstack.cinderlib.backend
+  - openstack.cinderlib.backend.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
@@ -39,12 +40,6 @@ attributes:
   diff_mode:
     support: full
     details: Before and after of every item that changes, keyed by its name.
-  action_group:
-    support: full
-    membership:
-      - openstack.cinderlib.cinderlib
-  platform:
-    platforms: posix
 options:
   volumes:
     description:
