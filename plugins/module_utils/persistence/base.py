@@ -50,6 +50,7 @@ everything), and key-value pairs are ``KeyValue`` objects (``.key``,
 """
 
 
+import contextlib
 import copy
 import json
 
@@ -162,6 +163,12 @@ class PersistenceDriverBase:
 
     def close(self):
         """Release connections; the plugin is not used afterwards."""
+
+    def batch(self):
+        """A context manager around writes that belong together (the
+        connection and its volume's status): a plugin may make them at the
+        end, in one transaction.  The default makes each as it comes."""
+        return contextlib.nullcontext()
 
     # Volume types: defaults over the key-value pairs ---------------------
     def get_volume_types(self, type_id=None, type_name=None):
