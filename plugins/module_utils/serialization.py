@@ -56,18 +56,35 @@ def _is_object_field(field):
     return False
 
 
+# Cinder object class -> the names of its fields that are not objects:
+# telling them apart costs more than copying the values (every save).
+_PLAIN_FIELDS = {}
+
+
+def _plain_fields(ovo):
+    cls = type(ovo)
+    names = _PLAIN_FIELDS.get(cls)
+    if names is None:
+        names = _PLAIN_FIELDS[cls] = frozenset(
+            name for name, field in ovo.fields.items()
+            if not _is_object_field(field))
+    return names
+
+
 def ovo_to_dict(ovo, skip=()):
     """The set, non-object fields of ``ovo``, JSON-safe."""
+    plain = _plain_fields(ovo)
     return {name: jsonable(getattr(ovo, name))
-            for name, field in ovo.fields.items()
-            if name not in skip and ovo.obj_attr_is_set(name) and
-            not _is_object_field(field)}
+            for name in ovo.fields
+            if name in plain and name not in skip and
+            ovo.obj_attr_is_set(name)}
 
 
 def update_ovo(ovo, values):
     """Set the known fields of ``values`` on ``ovo`` (strings coerced)."""
+    plain = _plain_fields(ovo)
     for name, value in values.items():
-        if name in ovo.fields and not _is_object_field(ovo.fields[name]):
+        if name in plain:
             setattr(ovo, name, value)
 
 
