@@ -84,9 +84,9 @@ class PersistenceDriverBase:
     ``delete_volume``, ``delete_snapshot``, ``delete_connection`` and
     ``delete_key_value``, in one of the two forms of this module's
     docstring.  ``db`` (what drivers see as Cinder's database, served from
-    the plugin's reads), ``describe``, ``close``, ``get_fields``,
-    ``get_changed_fields`` and ``reset_change_tracker`` have working
-    defaults.  The conformance suite
+    the plugin's reads), ``describe``, ``close``, ``batch``,
+    ``get_fields``, ``get_changed_fields`` and ``reset_change_tracker``
+    have working defaults.  The conformance suite
     (tests/unit/plugins/module_utils/persistence_conformance.py) checks a
     plugin of either form against this contract.
     """
