@@ -15,6 +15,7 @@ makes ``open`` return None and the caller falls back to SQLAlchemy.
 """
 
 import contextlib
+import datetime
 import os
 import sqlite3
 import threading
@@ -175,7 +176,8 @@ class SQLiteWriter(SQLiteReader):
         if updates:
             statement += ' ON CONFLICT (%s) DO UPDATE SET %s' % (key, updates)
         with self._lock:
-            (conn or self._conn).execute(statement, [values[c] for c in columns])
+            (conn or self._conn).execute(statement,
+                                         [_stored(values[c]) for c in columns])
 
     def update_named(self, conn, table_name, values):
         """Replace the row with this id if it already holds this name;
@@ -186,7 +188,8 @@ class SQLiteWriter(SQLiteReader):
                 'UPDATE %s SET %s WHERE id = ? AND name = ?' % (
                     _table(table_name),
                     ', '.join('%s = ?' % c for c in columns)),
-                [values[c] for c in columns] + [values['id'], values['name']]
+                [_stored(values[c]) for c in columns] +
+                [values['id'], values['name']]
             ).rowcount > 0
 
     def name_holder(self, conn, table_name, column, value, name, row_id):
@@ -200,6 +203,14 @@ class SQLiteWriter(SQLiteReader):
         with self._lock:
             (conn or self._conn).execute('DELETE FROM %s WHERE %s = ?' % (
                 _table(table_name), key), (value,))
+
+
+def _stored(value):
+    """A column value as SQLite keeps it: datetimes in SQLAlchemy's text
+    form for SQLite (sqlite3's own datetime adapter is deprecated)."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime('%Y-%m-%d %H:%M:%S.%f')
+    return value
 
 
 def _table(table_name):
