@@ -77,8 +77,10 @@ def _plain_fields(ovo):
 
 def ovo_to_dict(ovo, skip=()):
     """The set, non-object fields of ``ovo``, JSON-safe."""
+    # A set field's value is that attribute (what the field's getter
+    # returns once it need not load it).
     values = ovo.__dict__
-    return {name: jsonable(getattr(ovo, name))
+    return {name: jsonable(values[attribute])
             for name, attribute in _plain_fields(ovo)
             if attribute in values and name not in skip}
 
