@@ -46,7 +46,8 @@ and the core's own cost is what it adds to the floor's.  Peak RSS is that
 of a separate process per persistence that builds the backend and runs the
 lifecycles through the core only (the benchmark's own process also holds
 the floors' connection), the SQLite file existing already, as in every run
-but a deployment's first.
+but a deployment's first.  Last, the same lifecycle on the unit tests' fake
+driver, where no storage runs: the core's own CPU time per lifecycle.
 
 Figures to compare with (upstream cinderlib 5.2 on Cinder 23.5, same kind of
 machine): lifecycle 3.2x raw librbd, start to ready Backend 1.48 s, peak RSS
@@ -237,6 +238,48 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
 ''' % os.path.dirname(os.path.abspath(__file__))
 
 
+# argv: work dir, lifecycles, storage.  Prints the CPU and wall ms of one
+# lifecycle through the core on the unit tests' fake driver: no storage,
+# so what remains is the core's own cost (and Cinder's objects), measured
+# with a steadiness that the Ceph figures lack on a busy machine.
+CORE_ONLY_CHILD = r'''
+import sys, time
+sys.path[:0] = [%r, %r]
+import core_vs_librbd as bench
+from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+config = {'storage': 'memory'}
+if sys.argv[3] == 'db':
+    config = {'storage': 'db',
+              'connection': 'sqlite:///%%s/core-only.sqlite' %% sys.argv[1]}
+cl.setup(file_locks_path=sys.argv[1], persistence_config=config)
+backend = cl.Backend('core-only', volume_driver='fake_driver.FakeDriver')
+for _round in range(3):
+    bench.core_lifecycle(backend, {})
+rounds = int(sys.argv[2])
+cpu, wall = time.process_time(), time.perf_counter()
+for _round in range(rounds):
+    bench.core_lifecycle(backend, {})
+print((time.process_time() - cpu) * 1000 / rounds,
+      (time.perf_counter() - wall) * 1000 / rounds)
+''' % (os.path.dirname(os.path.abspath(__file__)),
+       os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+           __file__))), 'unit', 'plugins', 'module_utils'))
+CORE_ONLY_ROUNDS = 200
+
+
+def core_only(work):
+    """{storage: (CPU ms, wall ms)} of one lifecycle on the fake driver."""
+    make_sqlite('%s/core-only.sqlite' % work)
+    costs = {}
+    for storage in ('memory', 'db'):
+        out = subprocess.run(
+            [sys.executable, '-c', CORE_ONLY_CHILD, work,
+             str(CORE_ONLY_ROUNDS), storage],
+            check=True, capture_output=True, text=True).stdout
+        costs[storage] = tuple(float(v) for v in out.split()[-2:])
+    return costs
+
+
 def make_sqlite(path):
     """Create the db plugin's file in a process of its own (SQLAlchemy
     makes the schema; it need not stay in this process's memory)."""
@@ -355,6 +398,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     ready, import_costs = startup.run(work)
     rss_core = core_peak_rss(work, ROUNDS + 1)
+    core_costs = core_only(work)
     times, rss_here = run_lifecycles(work)
     report_lifecycles(times)
     startup.report(ready, import_costs)
@@ -364,6 +408,11 @@ def main():
               statistics.median(r['rss_mib'] for r in ready['memory']),
               statistics.median(r['rss_mib'] for r in ready['db']),
               rss_here, UPSTREAM['rss_mib']))
+    for storage, label in (('memory', 'memory'), ('db', 'db (SQLite)')):
+        print('The core\'s own cost per lifecycle, on the unit tests\' fake '
+              'driver (no storage; mean of %d), %s persistence: %.2f ms CPU, '
+              '%.2f ms wall' % ((CORE_ONLY_ROUNDS, label) +
+                                core_costs[storage]))
     for storage, label in (('memory', 'memory'), ('db', 'db (SQLite)')):
         print('Peak RSS after %d lifecycles through the core, %s '
               'persistence: %.0f MiB' % (ROUNDS + 1, label,
