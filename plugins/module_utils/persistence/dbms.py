@@ -178,9 +178,11 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._batches = threading.local()
         # SQLAlchemy is a large part of a process's start-up and memory: an
         # existing SQLite file with the current schema is read with the
-        # standard library (read-only until the first write, which opens
-        # it for writing: sqlite_reader.SQLiteWriter).
+        # standard library, on a read-only connection, and written from the
+        # first write on through a second one (sqlite_reader.SQLiteWriter):
+        # threads reading need not wait for another's write.
         self._reader = None
+        self._writer = None
         from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import sqlite_reader
         self._sqlite = sqlite_reader
         self._sqlite_path = sqlite_reader.sqlite_file(connection)
@@ -207,9 +209,10 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._metadata, self._tables = _schema(sa)
         self._engine = self._create_engine(url, self._engine_options)
         self._upgrade_schema()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for store in (self._reader, self._writer):
+            if store is not None:
+                store.close()
+        self._reader = self._writer = None
 
     @property
     def engine(self):
@@ -500,15 +503,11 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         library while its schema is current and SQLAlchemy is not in use
         in this plugin, else SQLAlchemy."""
         if self._engine is None:
-            writer = self._sqlite.SQLiteWriter
-            if isinstance(self._reader, writer):
-                return self._reader
-            if self._reader is not None:
-                opened = writer.open(self._sqlite_path)
-                if opened is not None:
-                    self._reader.close()
-                    self._reader = opened
-                    return opened
+            if self._writer is None and self._reader is not None:
+                self._writer = self._sqlite.SQLiteWriter.open(
+                    self._sqlite_path)
+            if self._writer is not None:
+                return self._writer
             self._connect()
         return self._engine_rows
 
@@ -652,8 +651,9 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
             rows.remove(None, 'key_values', 'key', base.record_id(key_value))
 
     def close(self):
-        if self._reader is not None:
-            self._reader.close()
+        for store in (self._reader, self._writer):
+            if store is not None:
+                store.close()
         if self._engine is not None:
             self._engine.dispose()
 
