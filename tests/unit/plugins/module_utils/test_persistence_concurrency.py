@@ -186,15 +186,19 @@ def test_unique_names_in_one_process(storage):
     assert len(plugin.get_volumes(volume_name='data')) == 1
 
 
-@pytest.fixture(params=['memory', 'memory_db', 'sqlite', 'postgresql',
-                        'mariadb'])
+@pytest.fixture(params=['memory', 'memory_db', 'sqlite', 'sqlite_existing',
+                        'postgresql', 'mariadb'])
 def unique(request, tmp_path):
-    """A unique_names plugin of each kind, on an empty store."""
+    """A unique_names plugin of each kind, on an empty store
+    (sqlite_existing: a file with the schema, written with the standard
+    library)."""
     kind = request.param
     config = {'storage': kind, 'unique_names': True}
-    if kind == 'sqlite':
+    if kind.startswith('sqlite'):
         config = {'storage': 'db', 'unique_names': True,
                   'connection': 'sqlite:///%s' % (tmp_path / 'u.sqlite')}
+        if kind == 'sqlite_existing':
+            persistence.setup(dict(config, unique_names=False)).close()
     elif kind in URLS:
         if not URLS[kind]:
             pytest.skip('set CL_TEST_%s_URL to test %s' % (
