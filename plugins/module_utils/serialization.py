@@ -56,18 +56,41 @@ def _is_object_field(field):
     return False
 
 
+# Cinder object class -> its fields that are not objects, in order, each
+# with the instance attribute that holds its value once set: telling them
+# apart, and obj_attr_is_set (which lists every field each time), cost
+# more than copying the values (every save).
+_PLAIN_FIELDS = {}
+
+
+def _plain_fields(ovo):
+    cls = type(ovo)
+    fields = _PLAIN_FIELDS.get(cls)
+    if fields is None:
+        from oslo_versionedobjects import base
+        fields = _PLAIN_FIELDS[cls] = tuple(
+            (name, base._get_attrname(name))
+            for name, field in ovo.fields.items()
+            if not _is_object_field(field))
+    return fields
+
+
 def ovo_to_dict(ovo, skip=()):
     """The set, non-object fields of ``ovo``, JSON-safe."""
-    return {name: jsonable(getattr(ovo, name))
-            for name, field in ovo.fields.items()
-            if name not in skip and ovo.obj_attr_is_set(name) and
-            not _is_object_field(field)}
+    # A set field's value is that attribute (what the field's getter
+    # returns once it need not load it).
+    values = ovo.__dict__
+    return {name: jsonable(values[attribute])
+            for name, attribute in _plain_fields(ovo)
+            if attribute in values and name not in skip}
 
 
 def update_ovo(ovo, values):
     """Set the known fields of ``values`` on ``ovo`` (strings coerced)."""
+    plain = _plain_fields(ovo)
+    names = set(name for name, _attribute in plain)
     for name, value in values.items():
-        if name in ovo.fields and not _is_object_field(ovo.fields[name]):
+        if name in names:
             setattr(ovo, name, value)
 
 

@@ -39,9 +39,15 @@ That, not the core, is most of the 1.5x measured against a floor with the
 default features and layering-only calls.
 
 The core runs with the default memory persistence and with a SQLite file
-(``db``), in the same rounds as the floors (A B A B).  Peak RSS is that of a
-separate process that builds the backend and runs the lifecycles through the
-core only (the benchmark's own process also holds the floors' connection).
+(``db``), in the same rounds as the floors (A B A B).  Besides wall time,
+each operation's CPU time (the whole process: librados' threads and the
+core's) is summed: on a busy machine it wanders much less than wall time,
+and the core's own cost is what it adds to the floor's.  Peak RSS is that
+of a separate process per persistence that builds the backend and runs the
+lifecycles through the core only (the benchmark's own process also holds
+the floors' connection), the SQLite file existing already, as in every run
+but a deployment's first.  Last, the same lifecycle on the unit tests' fake
+driver, where no storage runs: the core's own CPU time per lifecycle.
 
 Figures to compare with (upstream cinderlib 5.2 on Cinder 23.5, same kind of
 machine): lifecycle 3.2x raw librbd, start to ready Backend 1.48 s, peak RSS
@@ -74,9 +80,11 @@ BACKEND = startup.rbd_backend()
 
 
 def timed(times, name, func, *args, **kwargs):
-    start = time.perf_counter()
+    """Wall time in times[name], CPU time in times['cpu ' + name]."""
+    cpu, start = time.process_time(), time.perf_counter()
     result = func(*args, **kwargs)
     times.setdefault(name, []).append(time.perf_counter() - start)
+    times.setdefault('cpu ' + name, []).append(time.process_time() - cpu)
     return result
 
 
@@ -211,15 +219,18 @@ class DriverFloor(object):
         timed(times, 'delete volume', self.delete, name)
 
 
-# argv: work dir, rounds.  Prints the peak RSS (MiB) of a process that only
-# builds the backend and runs the lifecycles through the core.
+# argv: work dir, rounds, storage.  Prints the peak RSS (MiB) of a process
+# that only builds the backend and runs the lifecycles through the core.
 RSS_CHILD = r'''
 import json, resource, sys
 sys.path.insert(0, %r)
 import core_vs_librbd as bench
 from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
-cl.setup(file_locks_path=sys.argv[1], persistence_config={
-    'storage': 'db', 'connection': 'sqlite:///%%s/rss.sqlite' %% sys.argv[1]})
+config = {'storage': 'memory'}
+if sys.argv[3] == 'db':
+    config = {'storage': 'db',
+              'connection': 'sqlite:///%%s/rss.sqlite' %% sys.argv[1]}
+cl.setup(file_locks_path=sys.argv[1], persistence_config=config)
 backend = cl.Backend('ceph', **bench.BACKEND)
 for _round in range(int(sys.argv[2])):
     bench.core_lifecycle(backend, {})
@@ -227,10 +238,69 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
 ''' % os.path.dirname(os.path.abspath(__file__))
 
 
+# argv: work dir, lifecycles, storage.  Prints the CPU and wall ms of one
+# lifecycle through the core on the unit tests' fake driver: no storage,
+# so what remains is the core's own cost (and Cinder's objects), measured
+# with a steadiness that the Ceph figures lack on a busy machine.
+CORE_ONLY_CHILD = r'''
+import sys, time
+sys.path[:0] = [%r, %r]
+import core_vs_librbd as bench
+from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
+config = {'storage': 'memory'}
+if sys.argv[3] == 'db':
+    config = {'storage': 'db',
+              'connection': 'sqlite:///%%s/core-only.sqlite' %% sys.argv[1]}
+cl.setup(file_locks_path=sys.argv[1], persistence_config=config)
+backend = cl.Backend('core-only', volume_driver='fake_driver.FakeDriver')
+for _round in range(3):
+    bench.core_lifecycle(backend, {})
+rounds = int(sys.argv[2])
+cpu, wall = time.process_time(), time.perf_counter()
+for _round in range(rounds):
+    bench.core_lifecycle(backend, {})
+print((time.process_time() - cpu) * 1000 / rounds,
+      (time.perf_counter() - wall) * 1000 / rounds)
+''' % (os.path.dirname(os.path.abspath(__file__)),
+       os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+           __file__))), 'unit', 'plugins', 'module_utils'))
+CORE_ONLY_ROUNDS = 200
+
+
+def core_only(work):
+    """{storage: (CPU ms, wall ms)} of one lifecycle on the fake driver."""
+    make_sqlite('%s/core-only.sqlite' % work)
+    costs = {}
+    for storage in ('memory', 'db'):
+        out = subprocess.run(
+            [sys.executable, '-c', CORE_ONLY_CHILD, work,
+             str(CORE_ONLY_ROUNDS), storage],
+            check=True, capture_output=True, text=True).stdout
+        costs[storage] = tuple(float(v) for v in out.split()[-2:])
+    return costs
+
+
+def make_sqlite(path):
+    """Create the db plugin's file in a process of its own (SQLAlchemy
+    makes the schema; it need not stay in this process's memory)."""
+    subprocess.run([sys.executable, '-c', (
+        'import sys\n'
+        'from ansible_collections.openstack.cinderlib.plugins.module_utils '
+        'import persistence\n'
+        'persistence.setup({"storage": "db", "connection": "sqlite:///" + '
+        'sys.argv[1]}).close()\n'), path], check=True)
+
+
 def core_peak_rss(work, rounds):
-    out = subprocess.run([sys.executable, '-c', RSS_CHILD, work, str(rounds)],
-                         check=True, capture_output=True, text=True).stdout
-    return float(out.strip().splitlines()[-1])
+    """{storage: MiB}; the SQLite file is made first, by another process."""
+    make_sqlite('%s/rss.sqlite' % work)
+    peaks = {}
+    for storage in ('memory', 'db'):
+        out = subprocess.run(
+            [sys.executable, '-c', RSS_CHILD, work, str(rounds), storage],
+            check=True, capture_output=True, text=True).stdout
+        peaks[storage] = float(out.strip().splitlines()[-1])
+    return peaks
 
 
 def run_lifecycles(work):
@@ -238,6 +308,7 @@ def run_lifecycles(work):
     import rados
     from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
     from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
+    make_sqlite('%s/bench.sqlite' % work)
     # One plugin of each, kept: switching rebuilds nothing inside a round.
     configs = {'memory': {'storage': 'memory'},
                'db': {'storage': 'db', 'connection':
@@ -302,12 +373,24 @@ def report_lifecycles(times):
     print('  %-28s %8.1f %8.1f %8.1f %8.1f %7.2f %7.2f %7.2f' % tuple(
         ['lifecycle, sum of minima'] + mins +
         [mins[0] / mins[2], mins[1] / mins[2], mins[3] / mins[2]]))
+    cpu = [sum(sum(times[c]['cpu ' + op]) / len(times[c]['cpu ' + op])
+               for op in OPS) * 1000 for c in columns]
+    print('  %-28s %8.1f %8.1f %8.1f %8.1f %7.2f %7.2f %7.2f' % tuple(
+        ['lifecycle CPU time (mean)'] + cpu +
+        [cpu[0] / cpu[2], cpu[1] / cpu[2], cpu[3] / cpu[2]]))
+    print('  core over the driver floor, CPU ms per lifecycle: memory %.1f, '
+          'db %.1f' % (cpu[0] - cpu[2], cpu[1] - cpu[2]))
     print('  core / layering-only floor (what earlier versions reported): '
           'memory %.2f, db %.2f; driver floor / layering-only floor %.2f'
           % (totals[0] / totals[3], totals[1] / totals[3],
              totals[2] / totals[3]))
     print('  target: core within %.2fx of the driver floor; upstream '
           'cinderlib %.1fx raw librbd' % (TARGET_RATIO, UPSTREAM['ratio']))
+    for index, label in ((0, 'memory'), (1, 'db (SQLite)')):
+        print('Lifecycle, core with %s persistence: %.2fx the floor (median '
+              'of each operation), %.2fx (sums of minima), %.2fx (CPU time)'
+              % (label, totals[index] / totals[2], mins[index] / mins[2],
+                 cpu[index] / cpu[2]))
 
 
 def main():
@@ -315,14 +398,25 @@ def main():
     os.makedirs(work, exist_ok=True)
     ready, import_costs = startup.run(work)
     rss_core = core_peak_rss(work, ROUNDS + 1)
+    core_costs = core_only(work)
     times, rss_here = run_lifecycles(work)
     report_lifecycles(times)
     startup.report(ready, import_costs)
-    print('Peak RSS (MiB): ready Backend %.0f (db); after %d lifecycles '
-          'through the core %.0f (this process, with the floors\' '
-          'connection too: %.0f)   (upstream %d)' % (
+    print('Peak RSS (MiB): ready Backend %.0f (memory), %.0f (db); '
+          'this process, with the floors\' connection too: %.0f   '
+          '(target < 100; upstream %d)' % (
+              statistics.median(r['rss_mib'] for r in ready['memory']),
               statistics.median(r['rss_mib'] for r in ready['db']),
-              ROUNDS + 1, rss_core, rss_here, UPSTREAM['rss_mib']))
+              rss_here, UPSTREAM['rss_mib']))
+    for storage, label in (('memory', 'memory'), ('db', 'db (SQLite)')):
+        print('The core\'s own cost per lifecycle, on the unit tests\' fake '
+              'driver (no storage; mean of %d), %s persistence: %.2f ms CPU, '
+              '%.2f ms wall' % ((CORE_ONLY_ROUNDS, label) +
+                                core_costs[storage]))
+    for storage, label in (('memory', 'memory'), ('db', 'db (SQLite)')):
+        print('Peak RSS after %d lifecycles through the core, %s '
+              'persistence: %.0f MiB' % (ROUNDS + 1, label,
+                                         rss_core[storage]))
 
 
 if __name__ == '__main__':

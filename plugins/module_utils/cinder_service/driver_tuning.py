@@ -232,8 +232,34 @@ def _tune_rbd(driver):
                     drop_clone_snap(client, grandparent, grandparent_snap)
             return
 
+    def finish_snapshot_removal(snapshot):
+        # librbd removes a snapshot of an image that has had clones in two
+        # steps: into the image's snapshot trash (under a generated name),
+        # then for good.  A process killed in between leaves it there; the
+        # driver, finding no snapshot of that name, reports it deleted, and
+        # the volume then cannot be deleted (it has a snapshot).  Called
+        # when an interrupted deletion is finished (Snapshot._settle).
+        _client, ioctx = connect()
+        try:
+            image = rbd.Image(ioctx, snapshot.volume_name)
+        except rbd.ImageNotFound:
+            return
+        try:
+            for snap in image.list_snaps():
+                if snap.get('namespace') != rbd.RBD_SNAP_NAMESPACE_TYPE_TRASH \
+                        or (snap.get('trash') or {}).get(
+                            'original_name') != snapshot.name:
+                    continue
+                try:
+                    image.remove_snap_by_id(snap['id'])
+                except rbd.ImageBusy:
+                    pass    # a clone still uses it: librbd removes it later
+        finally:
+            image.close()
+
     driver._connect_to_rados = connect
     driver._disconnect_from_rados = disconnect
+    driver._cinderlib_finish_snapshot_removal = finish_snapshot_removal
     driver._execute = execute_mon_dump_in_process
     driver._delete_volume = delete_volume_and_parent_refs
     driver._get_clone_info = get_clone_info_kept

@@ -50,6 +50,7 @@ everything), and key-value pairs are ``KeyValue`` objects (``.key``,
 """
 
 
+import contextlib
 import copy
 import json
 
@@ -83,9 +84,9 @@ class PersistenceDriverBase:
     ``delete_volume``, ``delete_snapshot``, ``delete_connection`` and
     ``delete_key_value``, in one of the two forms of this module's
     docstring.  ``db`` (what drivers see as Cinder's database, served from
-    the plugin's reads), ``describe``, ``close``, ``get_fields``,
-    ``get_changed_fields`` and ``reset_change_tracker`` have working
-    defaults.  The conformance suite
+    the plugin's reads), ``describe``, ``close``, ``batch``,
+    ``get_fields``, ``get_changed_fields`` and ``reset_change_tracker``
+    have working defaults.  The conformance suite
     (tests/unit/plugins/module_utils/persistence_conformance.py) checks a
     plugin of either form against this contract.
     """
@@ -163,6 +164,12 @@ class PersistenceDriverBase:
     def close(self):
         """Release connections; the plugin is not used afterwards."""
 
+    def batch(self):
+        """A context manager around writes that belong together (the
+        connection and its volume's status): a plugin may make them at the
+        end, in one transaction.  The default makes each as it comes."""
+        return contextlib.nullcontext()
+
     # Volume types: defaults over the key-value pairs ---------------------
     def get_volume_types(self, type_id=None, type_name=None):
         """Type records, all of them or those with that id and/or name."""
@@ -231,7 +238,25 @@ def record_id(obj):
 
 
 def copy_record(record):
-    return copy.deepcopy(record)
+    """A copy that shares nothing changeable with ``record``."""
+    return _copy_tree(record)
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copy_tree(value):
+    # Records are JSON-safe trees: copying them as such is several times
+    # faster than deepcopy (the memory plugin copies every record it saves
+    # and returns); anything else still goes to deepcopy.
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy_tree(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_tree(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
 
 
 def saved_fields(plugin):

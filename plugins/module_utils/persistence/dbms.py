@@ -6,7 +6,9 @@
 Our own compact schema (``cl_*`` tables), not Cinder's: Cinder's models and
 migrations change every release and broke the retired cinderlib library.  The
 schema is versioned; ``MIGRATIONS`` brings any older database up to date when
-a process opens it.  SQLAlchemy is imported only when a plugin is built.
+a process opens it.  SQLAlchemy creates and migrates the schema and serves
+every database but an existing SQLite file with the current schema, which
+the standard library reads and writes (sqlite_reader).
 """
 
 
@@ -14,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
@@ -101,6 +104,15 @@ URL_FORMS = ('sqlite:////path/to/file.sqlite (four slashes for an absolute '
              'path), postgresql+psycopg://user:password@host/dbname or '
              'mysql+pymysql://user:password@host/dbname')
 
+# The columns of each resource table's rows but updated_at (see _schema).
+ROW_COLUMNS = {
+    'volumes': ('id', 'backend', 'name', 'status', 'data', 'size'),
+    'snapshots': ('id', 'backend', 'name', 'status', 'data', 'size',
+                  'volume_id'),
+    'connections': ('id', 'backend', 'name', 'status', 'data', 'volume_id'),
+    'volume_types': ('id', 'name', 'data'),
+}
+
 # The column within which a name is unique, per table (unique_names).
 NAME_SCOPES = {'volumes': 'backend', 'snapshots': 'volume_id'}
 
@@ -160,15 +172,24 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._connection = connection
         self._engine_options = engine_options
         self._engine = None
+        self._engine_rows = _EngineRows(self)
         self._statements = {}
-        # Importing SQLAlchemy is a large part of a process's start-up: an
+        # The writes of this thread's batch (see batch), or None.
+        self._batches = threading.local()
+        # SQLAlchemy is a large part of a process's start-up and memory: an
         # existing SQLite file with the current schema is read with the
-        # standard library until the first write.
+        # standard library, on a read-only connection, and written from the
+        # first write on through a second one (sqlite_reader.SQLiteWriter):
+        # threads reading need not wait for another's write.
         self._reader = None
-        from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader, sqlite_file
-        path = sqlite_file(connection)
-        if path and not engine_options and os.path.exists(path):
-            self._reader = SQLiteReader.open(path)
+        self._writer = None
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import sqlite_reader
+        self._sqlite = sqlite_reader
+        self._sqlite_path = sqlite_reader.sqlite_file(connection)
+        if engine_options or not self._sqlite_path:
+            self._sqlite_path = None
+        elif os.path.exists(self._sqlite_path):
+            self._reader = sqlite_reader.SQLiteReader.open(self._sqlite_path)
             if self._reader is not None and self._reader.empty:
                 # Being created by another process: wait for its schema.
                 self._reader = None
@@ -188,9 +209,10 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._metadata, self._tables = _schema(sa)
         self._engine = self._create_engine(url, self._engine_options)
         self._upgrade_schema()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for store in (self._reader, self._writer):
+            if store is not None:
+                store.close()
+        self._reader = self._writer = None
 
     @property
     def engine(self):
@@ -306,7 +328,11 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         """Database failures after start-up, as one sentence."""
         try:
             yield
-        except self._sa.exc.DBAPIError as exc:
+        except Exception as exc:
+            sa = getattr(self, '_sa', None)
+            if not isinstance(exc, sqlite3.Error) and not (
+                    sa is not None and isinstance(exc, sa.exc.DBAPIError)):
+                raise
             raise errors.PersistenceError(
                 'persistence: database %s failed while %s: %s' % (
                     self._safe_url(), doing, self._error_text(exc)))
@@ -436,39 +462,95 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         return query
 
     def _set(self, table_name, record):
-        self._writable()
+        if self._queued(('save', table_name, record)):
+            return
+        rows = self._rows()
         with self._database_errors('saving %s %s' % (table_name[:-1],
                                                      record['id'])):
-            self._save_row(table_name, record)
+            self._save_row(rows, table_name, record)
 
-    def _save_row(self, table_name, record):
-        table = self._tables[table_name]
-        values = {column.name: record.get(column.name)
-                  for column in table.columns if column.name != 'updated_at'}
+    def _save_row(self, rows, table_name, record, conn=None):
+        """Write the record (in the transaction ``conn`` if given);
+        False when, in ``conn``, its name still has to be checked (done
+        after that transaction, under the name's lock)."""
+        values = {column: record.get(column)
+                  for column in ROW_COLUMNS[table_name]}
         values['data'] = json.dumps(record.get('data') or {},
                                     sort_keys=True)
         values['updated_at'] = _utcnow()
         scope = self._name_scope(table_name, record)
         if scope is None:
-            with self._thread_lock, self.engine.begin() as conn:
-                self._upsert(conn, table, 'id', values)
-            return
+            rows.upsert(conn, table_name, 'id', values)
+            return True
         # The row already holds that name: nobody else can have it.
-        with self._thread_lock, self.engine.begin() as conn:
-            if conn.execute(table.update().where(
-                    table.c.id == record['id']).where(
-                    table.c.name == record['name']).values(**values)).rowcount:
-                return
+        if rows.update_named(conn, table_name, values):
+            return True
+        if conn is not None:
+            return False
         column, value = scope
-        with self._serialized('%s|%s|%s' % (table.name, column, value)) as conn:
-            holder = conn.execute(self._sa.select(table.c.id).where(
-                table.c[column] == value).where(
-                table.c.name == record['name']).where(
-                table.c.id != record['id']).limit(1)).scalar()
+        with rows.serialized('cl_%s|%s|%s' % (table_name, column,
+                                              value)) as conn:
+            holder = rows.name_holder(conn, table_name, column, value,
+                                      record['name'], record['id'])
             if holder is not None:
                 raise errors.DuplicateName(table_name[:-1], record['id'],
                                            record['name'], holder, value)
-            self._upsert(conn, table, 'id', values)
+            rows.upsert(conn, table_name, 'id', values)
+        return True
+
+    def _rows(self):
+        """Where rows are written: the SQLite file through the standard
+        library while its schema is current and SQLAlchemy is not in use
+        in this plugin, else SQLAlchemy."""
+        if self._engine is None:
+            if self._writer is None and self._reader is not None:
+                self._writer = self._sqlite.SQLiteWriter.open(
+                    self._sqlite_path)
+            if self._writer is not None:
+                return self._writer
+            self._connect()
+        return self._engine_rows
+
+    # Batches ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self):
+        """This thread's writes inside are made at the end, in one
+        transaction (one commit), also when the block fails; a write whose
+        name must be checked under the name's lock is made right after."""
+        if getattr(self._batches, 'writes', None) is not None:
+            yield
+            return
+        self._batches.writes = []
+        try:
+            yield
+        finally:
+            writes, self._batches.writes = self._batches.writes, None
+            self._flush(writes)
+
+    def _queued(self, write):
+        writes = getattr(self._batches, 'writes', None)
+        if writes is None:
+            return False
+        writes.append(write)
+        return True
+
+    def _flush(self, writes):
+        if not writes:
+            return
+        rows = self._rows()
+        later = []
+        with self._database_errors('saving %s' % ', '.join(
+                '%s %s' % (table_name[:-1], base.record_id(item))
+                for _kind, table_name, item in writes)):
+            with rows.transaction() as conn:
+                for kind, table_name, item in writes:
+                    if kind == 'delete':
+                        rows.remove(conn, table_name, 'id',
+                                    base.record_id(item))
+                    elif not self._save_row(rows, table_name, item, conn):
+                        later.append((table_name, item))
+            for table_name, item in later:
+                self._save_row(rows, table_name, item)
 
     def _upsert(self, conn, table, key, values):
         """Insert the row, or replace the one with the same ``key`` column,
@@ -511,18 +593,13 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         column = NAME_SCOPES.get(table_name)
         return (column, record[column]) if column else None
 
-    def _writable(self):
-        if self._engine is None:
-            self._connect()
-
     def _delete(self, table_name, obj):
-        self._writable()
-        table = self._tables[table_name]
+        if self._queued(('delete', table_name, obj)):
+            return
+        rows = self._rows()
         with self._database_errors('removing %s %s' % (
-                table_name[:-1], base.record_id(obj))), \
-                self._thread_lock, self.engine.begin() as conn:
-            conn.execute(table.delete().where(
-                table.c.id == base.record_id(obj)))
+                table_name[:-1], base.record_id(obj))):
+            rows.remove(None, table_name, 'id', base.record_id(obj))
 
     def get_key_values(self, key=None):
         if self._reader is not None:
@@ -547,12 +624,10 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._set('connections', connection)
 
     def set_key_value(self, key_value):
-        self._writable()
-        table = self._tables['key_values']
-        with self._database_errors('saving key %s' % key_value.key), \
-                self._thread_lock, self.engine.begin() as conn:
-            self._upsert(conn, table, 'key',
-                         {'key': key_value.key, 'value': key_value.value})
+        rows = self._rows()
+        with self._database_errors('saving key %s' % key_value.key):
+            rows.upsert(None, 'key_values', 'key',
+                        {'key': key_value.key, 'value': key_value.value})
 
     def set_volume_type(self, volume_type):
         self._set('volume_types', volume_type)
@@ -570,18 +645,67 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         self._delete('connections', connection)
 
     def delete_key_value(self, key_value):
-        self._writable()
-        table = self._tables['key_values']
+        rows = self._rows()
         with self._database_errors('removing key %s' % base.record_id(
-                key_value)), self._thread_lock, self.engine.begin() as conn:
-            conn.execute(table.delete().where(
-                table.c.key == base.record_id(key_value)))
+                key_value)):
+            rows.remove(None, 'key_values', 'key', base.record_id(key_value))
 
     def close(self):
-        if self._reader is not None:
-            self._reader.close()
+        for store in (self._reader, self._writer):
+            if store is not None:
+                store.close()
         if self._engine is not None:
             self._engine.dispose()
+
+
+class _EngineRows:
+    """The row writes of DBPersistence through SQLAlchemy (those of
+    sqlite_reader.SQLiteWriter, with the same names): each with ``conn``
+    None is a transaction of its own."""
+
+    def __init__(self, plugin):
+        self._plugin = plugin
+
+    def serialized(self, key):
+        return self._plugin._serialized(key)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        plugin = self._plugin
+        with plugin._thread_lock, plugin.engine.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _in(self, conn):
+        if conn is not None:
+            yield conn
+        else:
+            with self.transaction() as conn:
+                yield conn
+
+    def upsert(self, conn, table_name, key, values):
+        plugin = self._plugin
+        with self._in(conn) as conn:
+            plugin._upsert(conn, plugin._tables[table_name], key, values)
+
+    def update_named(self, conn, table_name, values):
+        table = self._plugin._tables[table_name]
+        with self._in(conn) as conn:
+            return bool(conn.execute(table.update().where(
+                table.c.id == values['id']).where(
+                table.c.name == values['name']).values(**values)).rowcount)
+
+    def name_holder(self, conn, table_name, column, value, name, row_id):
+        plugin = self._plugin
+        table = plugin._tables[table_name]
+        return conn.execute(plugin._sa.select(table.c.id).where(
+            table.c[column] == value).where(table.c.name == name).where(
+            table.c.id != row_id).limit(1)).scalar()
+
+    def remove(self, conn, table_name, key, value):
+        table = self._plugin._tables[table_name]
+        with self._in(conn) as conn:
+            conn.execute(table.delete().where(table.c[key] == value))
 
 
 class MemoryDBPersistence(DBPersistence):

@@ -63,6 +63,9 @@ class ResourcePluginAdapter(base.PersistenceDriverBase):
     def close(self):
         self.plugin.close()
 
+    def batch(self):
+        return self.plugin.batch()
+
     # Reads ---------------------------------------------------------------
     def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
         return self._get('volume', volume_id=volume_id,

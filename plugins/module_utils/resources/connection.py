@@ -79,10 +79,12 @@ class Connection(base.VolumeChild, base.Resource):
         # that read it get the live volume through the lazy load.
         ovo.obj_reset_changes()
         connection = cls(volume, ovo)
-        connection._save()
-        vol_ovo.volume_attachment.objects.append(ovo)
-        vol_ovo.attach_status = 'attached'
-        volume._set_status('in-use')
+        # The connection and its volume's status: one transaction.
+        with library_state.persistence().batch():
+            connection._save()
+            vol_ovo.volume_attachment.objects.append(ovo)
+            vol_ovo.attach_status = 'attached'
+            volume._set_status('in-use')
         return connection
 
     @classmethod
@@ -219,10 +221,11 @@ class Connection(base.VolumeChild, base.Resource):
                     if c.id != self.id]:
                 volume._call('removing the export of', driver.remove_export,
                              library_state.cinder().context, volume._ovo)
-        self._forget()
-        self._ovo.attach_status = 'detached'
-        self._ovo.detach_time = base.now()
-        volume._disconnected(self)
+        with library_state.persistence().batch():
+            self._forget()
+            self._ovo.attach_status = 'detached'
+            self._ovo.detach_time = base.now()
+            volume._disconnected(self)
 
     def to_dict(self):
         """The connection as users see it, secrets masked

@@ -90,8 +90,14 @@ class Snapshot(base.NamedResource, base.VolumeChild, base.Resource):
             self._set_status('available')
             return self
         # As for volumes: an interrupted creation is undone, an interrupted
-        # deletion finished; the driver's delete_snapshot is idempotent.
+        # deletion finished; the driver's delete_snapshot is idempotent, but
+        # may not see what an interrupted removal left (driver_tuning).
         self._set_status('deleting')
+        finish = getattr(self.backend.driver,
+                         '_cinderlib_finish_snapshot_removal', None)
+        if finish is not None:
+            with self._driver_call('delete', 'error_deleting'):
+                self._call('finishing the deletion of', finish, self._ovo)
         self._delete_on_backend('error_deleting')
         return None
 

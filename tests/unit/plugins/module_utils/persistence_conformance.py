@@ -130,6 +130,24 @@ class PersistenceConformance(object):
         plugin.delete_key_value(base.KeyValue('k1'))
         assert plugin.get_key_values() == [base.KeyValue('k2', 'v2')]
 
+    def test_batch(self, plugin):
+        # Writes in a batch may wait for its end; they are all made then,
+        # also when the block fails.
+        plugin.set_connection(connection('c1', 'v1'))
+        with plugin.batch():
+            plugin.set_volume(volume('v1', status='in-use'))
+            plugin.set_connection(connection('c2', 'v1'))
+            plugin.delete_connection('c1')
+        assert [r['status'] for r in plugin.get_volumes()] == ['in-use']
+        assert [r['id'] for r in plugin.get_connections()] == ['c2']
+        try:
+            with plugin.batch():
+                plugin.set_volume(volume('v1', status='available'))
+                raise KeyError('the block fails')
+        except KeyError:
+            pass
+        assert [r['status'] for r in plugin.get_volumes()] == ['available']
+
     def test_large_record(self, plugin):
         plugin.set_volume(volume('v1', blob='x' * 200000))
         assert len(plugin.get_volumes()[0]['data']['blob']) == 200000

@@ -33,14 +33,17 @@ def _empty(plugin):
     return plugin
 
 
-@pytest.fixture(params=['memory', 'memory_db', 'sqlite', 'postgresql',
-                        'mariadb'])
+@pytest.fixture(params=['memory', 'memory_db', 'sqlite', 'sqlite_existing',
+                        'postgresql', 'mariadb'])
 def plugin(request, tmp_path):
     kind = request.param
     if kind in ('memory', 'memory_db'):
         url = None
-    elif kind == 'sqlite':
+    elif kind.startswith('sqlite'):
         url = 'sqlite:///%s' % (tmp_path / 'cl.sqlite')
+        if kind == 'sqlite_existing':
+            # A file with the schema: written with the standard library.
+            persistence.setup({'storage': 'db', 'connection': url}).close()
     else:
         url = URLS[kind]
         if not url:

@@ -67,13 +67,19 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence im
 '''
 
 
-def test_first_use_and_unique_names(tmp_path, new_db):
+@pytest.mark.parametrize('schema_first', [False, True],
+                         ids=['new database', 'schema made first'])
+def test_first_use_and_unique_names(tmp_path, new_db, schema_first):
     # Every process builds its plugin on a database with no tables at the
     # same moment (creating the schema), saves a volume of its own, then
     # races the others: a new volume named alike on one backend, a snapshot
     # named alike on one volume, and renaming its own volume to one name.
     # Exactly one wins each race; the others get DuplicateName naming the
-    # winner; a name is free on another backend.
+    # winner; a name is free on another backend.  With the schema made
+    # first, every process on SQLite writes with the standard library
+    # (sqlite_reader.SQLiteWriter), the way all but a file's first users do.
+    if schema_first:
+        persistence.setup({'storage': 'db', 'connection': new_db}).close()
     outcomes = parallel_processes.run(tmp_path / 'run', PROCESSES, SETUP, '''
         plugin = persistence.setup({'storage': 'db', 'unique_names': True,
                                     'connection': args['url']})
@@ -180,15 +186,19 @@ def test_unique_names_in_one_process(storage):
     assert len(plugin.get_volumes(volume_name='data')) == 1
 
 
-@pytest.fixture(params=['memory', 'memory_db', 'sqlite', 'postgresql',
-                        'mariadb'])
+@pytest.fixture(params=['memory', 'memory_db', 'sqlite', 'sqlite_existing',
+                        'postgresql', 'mariadb'])
 def unique(request, tmp_path):
-    """A unique_names plugin of each kind, on an empty store."""
+    """A unique_names plugin of each kind, on an empty store
+    (sqlite_existing: a file with the schema, written with the standard
+    library)."""
     kind = request.param
     config = {'storage': kind, 'unique_names': True}
-    if kind == 'sqlite':
+    if kind.startswith('sqlite'):
         config = {'storage': 'db', 'unique_names': True,
                   'connection': 'sqlite:///%s' % (tmp_path / 'u.sqlite')}
+        if kind == 'sqlite_existing':
+            persistence.setup(dict(config, unique_names=False)).close()
     elif kind in URLS:
         if not URLS[kind]:
             pytest.skip('set CL_TEST_%s_URL to test %s' % (

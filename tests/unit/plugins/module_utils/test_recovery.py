@@ -72,6 +72,25 @@ def test_dead_owners_snapshot_creation_is_undone(backend):
     assert not cl.Backend.persistence.get_snapshots(volume_id=vol.id)
 
 
+def test_dead_owners_snapshot_deletion_is_finished(backend):
+    # Finishing it first lets the driver's tuning remove what the
+    # interrupted removal left (RBD: the image's snapshot trash).
+    vol = backend.create_volume(1)
+    snap = vol.create_snapshot(name='s')
+    finished = []
+    backend.driver._cinderlib_finish_snapshot_removal = (
+        lambda ovo: finished.append((ovo.id, sorted(store(backend)[
+            'snapshots']))))
+    try:
+        left = _left_as(snap, 'deleting', pid=_dead_pid(), process_start='1')
+        assert left.reconcile() is None
+    finally:
+        del backend.driver._cinderlib_finish_snapshot_removal
+    assert finished == [(snap.id, ['snapshot-' + snap.id])]
+    assert not store(backend)['snapshots']
+    assert not cl.Backend.persistence.get_snapshots(volume_id=vol.id)
+
+
 def test_live_owner_on_this_host_is_left_alone(backend):
     sleeper = subprocess.Popen(['sleep', '30'])
     try:

@@ -70,18 +70,95 @@ def test_other_schema_version_falls_back(written):
     assert SQLiteReader.open(path) is None
 
 
-def test_db_plugin_reads_without_sqlalchemy_until_a_write(written):
+def test_db_plugin_reads_and_writes_an_existing_file_without_sqlalchemy(
+        written):
     plugin, path = written
     plugin.close()
     script = '''
 import sys
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base, dbms
-plugin = dbms.DBPersistence(%r)
+plugin = dbms.DBPersistence(%r, unique_names=True)
 assert [r['id'] for r in plugin.get_volumes(volume_name='one', backend_name='a')] == ['v1']
-assert 'sqlalchemy' not in sys.modules
 plugin.set_key_value(base.KeyValue('new', 'value'))
-assert 'sqlalchemy' in sys.modules
 assert plugin.get_key_values('new') == [base.KeyValue('new', 'value')]
-assert len(plugin.get_volumes()) == 2
+plugin.set_volume(dict(plugin.get_volumes(volume_id='v2')[0], status='in-use'))
+plugin.delete_key_value(base.KeyValue('new'))
+try:
+    plugin.set_volume({'id': 'v3', 'backend': 'a', 'name': 'one',
+                       'status': 'available', 'size': 1, 'data': {}})
+except Exception as exc:
+    assert type(exc).__name__ == 'DuplicateName', exc
+else:
+    raise AssertionError('a second volume named one on backend a')
+plugin.delete_volume('v1')
+assert 'sqlalchemy' not in sys.modules
+assert sorted(r['id'] for r in plugin.get_volumes()) == ['v2']
+assert plugin.get_volumes(volume_id='v2')[0]['status'] == 'in-use'
+assert plugin.get_key_values('new') == []
 ''' % ('sqlite:///' + path)
     subprocess.run([sys.executable, '-c', script], check=True)
+    # What it wrote, as SQLAlchemy reads it.
+    plugin = dbms.DBPersistence('sqlite:///' + path, pool_pre_ping=True)
+    assert [(r['id'], r['status']) for r in plugin.get_volumes()] == [
+        ('v2', 'in-use')]
+    plugin.close()
+
+
+def test_row_columns_are_the_schema_columns():
+    import sqlalchemy
+    _metadata, tables = dbms._schema(sqlalchemy)
+    for name, columns in dbms.ROW_COLUMNS.items():
+        assert sorted(columns) == sorted(
+            c.name for c in tables[name].columns if c.name != 'updated_at')
+
+
+def _commits(plugin):
+    """Count the commits of the plugin's SQLite writer."""
+    counted = []
+    state = {'in_transaction': False}
+
+    def trace(statement):
+        verb = statement.split()[0].upper()
+        if verb == 'BEGIN':
+            state['in_transaction'] = True
+        elif verb == 'COMMIT':
+            state['in_transaction'] = False
+            counted.append(statement)
+        elif verb in ('INSERT', 'UPDATE', 'DELETE') and \
+                not state['in_transaction']:
+            counted.append(statement)
+    plugin._rows()._conn.set_trace_callback(trace)
+    return counted
+
+
+@pytest.mark.parametrize('sqlalchemy', [False, True])
+def test_batch_writes_in_one_commit(written, sqlalchemy):
+    plugin, path = written
+    plugin.close()
+    plugin = dbms.DBPersistence('sqlite:///' + path, unique_names=True,
+                                **({'pool_pre_ping': True} if sqlalchemy
+                                   else {}))
+    if sqlalchemy:
+        import sqlalchemy as sa
+        commits = []
+        sa.event.listen(plugin.engine, 'commit', commits.append)
+    else:
+        commits = _commits(plugin)
+    volume = plugin.get_volumes(volume_id='v1')[0]
+    with plugin.batch():
+        plugin.set_connection(_record('c2', backend='a', name=None,
+                                      volume_id='v1'))
+        plugin.delete_connection('c1')
+        plugin.set_volume(dict(volume, status='in-use'))
+        assert [r['id'] for r in plugin.get_connections()] == ['c1']
+    assert len(commits) == 1
+    assert [r['id'] for r in plugin.get_connections()] == ['c2']
+    assert plugin.get_volumes(volume_id='v1')[0]['status'] == 'in-use'
+    # A name that changes is checked under the name's lock, after the
+    # batch's transaction: a taken one is still refused.
+    with pytest.raises(dbms.errors.DuplicateName):
+        with plugin.batch():
+            plugin.set_volume(dict(volume, name='two'))
+            plugin.set_volume(_record('v3', backend='a', name='two', size=1))
+    assert [r['id'] for r in plugin.get_volumes(volume_name='two')] == ['v1']
+    plugin.close()
