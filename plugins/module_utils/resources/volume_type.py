@@ -9,7 +9,6 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import library
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import type_specs
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
-from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import volume_types
 
 
 def _persistence():
