@@ -207,7 +207,8 @@ def _initiator_tools(protocol):
             raise
         raise errors.InvalidConfiguration(
             '%s is not installed on this node; install the initiator tools '
-            'for %s volumes (for iSCSI, the open-iscsi package)' % (
+            'for %s volumes (for iSCSI, the open-iscsi and lsscsi packages, '
+            'as the iscsi_initiator role does)' % (
                 missing.group(1), protocol))
 
 

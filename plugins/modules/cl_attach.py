@@ -68,7 +68,7 @@ options:
 requirements:
   - python >= 3.11
   - os-brick
-  - the node's initiator tools (open-iscsi for iSCSI, ...)
+  - the node's initiator tools (open-iscsi and lsscsi for iSCSI, ...)
 notes:
   - Detach before terminating the connection on the storage side.
 '''
