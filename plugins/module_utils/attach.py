@@ -123,6 +123,14 @@ def _connection_data(connection):
     return protocol, data
 
 
+def masked_keys(connection):
+    """The keys of the connection's data whose values cl_connection masked
+    (returned without include_secrets), sorted."""
+    data = _connection_data(connection)[1]
+    return sorted(key for key, value in data.items()
+                  if value == records.MASK)
+
+
 def attachment(connection, state, root_helper='sudo', use_multipath=False,
                check_mode=False):
     """Bring this host's attachment of ``connection`` to ``state``.
@@ -132,8 +140,7 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
     paths os-brick expects for it, so it is never attached twice.
     """
     protocol, data = _connection_data(connection)
-    masked = sorted(key for key, value in data.items()
-                    if value == records.MASK)
+    masked = masked_keys(connection)
     if state == 'present' and masked:
         raise errors.InvalidInput(
             'connection.conn_info.data.%s is masked; run cl_connection '
