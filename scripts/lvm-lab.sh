@@ -58,7 +58,7 @@ GUEST_IP=10.0.2.15
 GUEST_PACKAGES=(
     linux-image-amd64 systemd systemd-sysv udev kmod dbus iproute2
     openssh-server sudo ca-certificates
-    lvm2 thin-provisioning-tools targetcli-fb open-iscsi
+    lvm2 thin-provisioning-tools targetcli-fb open-iscsi lsscsi e2fsprogs
     python3 python3-venv python3-apt python3-packaging
 )
 REQUIREMENTS=$REPO_ROOT/requirements.txt

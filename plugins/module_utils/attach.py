@@ -120,6 +120,14 @@ def _connection_data(connection):
     return protocol, data
 
 
+def masked_keys(connection):
+    """The keys of the connection's data whose values cl_connection masked
+    (returned without include_secrets), sorted."""
+    data = _connection_data(connection)[1]
+    return sorted(key for key, value in data.items()
+                  if value == records.MASK)
+
+
 def attachment(connection, state, root_helper='sudo', use_multipath=False,
                check_mode=False):
     """Bring this host's attachment of ``connection`` to ``state``.
@@ -129,8 +137,7 @@ def attachment(connection, state, root_helper='sudo', use_multipath=False,
     paths os-brick expects for it, so it is never attached twice.
     """
     protocol, data = _connection_data(connection)
-    masked = sorted(key for key, value in data.items()
-                    if value == records.MASK)
+    masked = masked_keys(connection)
     if state == 'present' and masked:
         raise errors.InvalidInput(
             'connection.conn_info.data.%s is masked; run cl_connection '
@@ -204,7 +211,8 @@ def _initiator_tools(protocol):
             raise
         raise errors.InvalidConfiguration(
             '%s is not installed on this node; install the initiator tools '
-            'for %s volumes (for iSCSI, the open-iscsi package)' % (
+            'for %s volumes (for iSCSI, the open-iscsi and lsscsi packages, '
+            'as the iscsi_initiator role does)' % (
                 missing.group(1), protocol))
 
 

@@ -36,6 +36,9 @@ options:
         targets that need credentials (such as the LVM driver's iSCSI CHAP),
         that task must set
         O(openstack.cinderlib.cl_connection#module:include_secrets=true).
+      - With O(size) or O(rescan), a connection with masked credentials
+        will do for a volume that is already attached on this node, since a
+        rescan logs in to nothing.
     type: dict
     required: true
   state:
@@ -68,7 +71,7 @@ options:
 requirements:
   - python >= 3.11
   - os-brick
-  - the node's initiator tools (open-iscsi for iSCSI, ...)
+  - the node's initiator tools (open-iscsi and lsscsi for iSCSI, ...)
 notes:
   - Detach before terminating the connection on the storage side.
 '''
@@ -139,9 +142,14 @@ def main():
             raise Refused('size and rescan apply to an attached volume: use '
                           'them with state=present, or leave them out to '
                           'detach')
-        changed, path = attach.attachment(
-            params['connection'], params['state'], params['root_helper'],
-            params['use_multipath'], module.check_mode)
+        if grow and attach.masked_keys(params['connection']):
+            # A rescan logs in to nothing: without the credentials, the
+            # volume must already be attached (grow_attached says so).
+            changed, path = False, None
+        else:
+            changed, path = attach.attachment(
+                params['connection'], params['state'], params['root_helper'],
+                params['use_multipath'], module.check_mode)
         if not grow or (changed and module.check_mode):
             # (Check mode: a device attached only by a real run has the
             # volume's current size.)

@@ -11,9 +11,16 @@
 #      collection's modules: playbooks/provision.yml creates, extends,
 #      snapshots and clones; playbooks/attach.yml exports a volume and logs
 #      in over iSCSI, data written to the device is read back from the
-#      logical volume, then it detaches and unexports; provision.yml deletes
-#      everything. Every play runs twice and the second run must report
-#      changed=0.
+#      logical volume;
+#   4. day-2 operations (issue 14): playbooks/grow.yml grows the attached
+#      volume, the node rescans it and resize2fs grows the ext4 on it, the
+#      data intact (a second run changes nothing, a missing volume is
+#      refused); a multiattach volume on two iSCSI sessions of two initiator
+#      names; revert to a snapshot on thick LVM, refused on thin LVM; a
+#      retype in place;
+#   5. the volume detaches and is unexported, provision.yml deletes
+#      everything. Every play of 2, 3 and 5 runs twice and the second run
+#      must report changed=0.
 #
 # Prints how long each stage and each task took. Stops the guest only if it
 # started it (a guest already running from `scripts/lvm-lab.sh start` is
@@ -119,6 +126,24 @@ play() {
 }
 play_count=0
 
+# Run a playbook that must fail, saying the given message.
+refused() {
+    local message=$1 log
+    shift
+    log=$work/$(basename "$1" .yml)-$((++play_count)).log
+    echo "-- ansible-playbook $* (must fail: $message)" | sed "s|$repo/||g"
+    if "$venv/bin/ansible-playbook" "$@" > "$log" 2>&1; then
+        cat "$log"
+        echo "e2e: the playbook did not fail (log: $log)" >&2
+        return 1
+    fi
+    if ! grep -qF -- "$message" "$log"; then
+        cat "$log"
+        echo "e2e: the playbook failed without saying: $message (log: $log)" >&2
+        return 1
+    fi
+}
+
 stage "roles: storage host and initiator (first run)"
 play "$repo/playbooks/lvm_host.yml" "$here/disk_vg.yml" -e @"$here/vars.yml"
 
@@ -152,9 +177,22 @@ play "$pb/attach.yml" "$here/check_data.yml" "${vars[@]}" -e @"$here/attach-pres
 stage "attach: second run changes nothing"
 play idempotent "$pb/attach.yml" "${vars[@]}" -e @"$here/attach-present.yml"
 
-# The day-2 playbooks (day2-grow-attached.yml, day2-multiattach.yml) are not
-# run yet: the first run in the guest failed because os-brick's iSCSI rescan
-# needs lsscsi, which the initiator role does not install (issue 14).
+stage "day-2: grow the attached volume (playbooks/grow.yml), rescan, resize2fs"
+play "$here/day2-grow-attached.yml" "${vars[@]}" -e @"$here/grow-attached.yml"
+stage "grow: second run changes nothing; a missing volume is refused"
+play idempotent "$pb/grow.yml" "${vars[@]}" -e @"$here/grow-attached.yml"
+refused "cinderlib_grow: no volume named e2e-missing on backend lvm;" \
+    "$pb/grow.yml" "${vars[@]}" -e '{"cinderlib_grow": [{"volume": "e2e-missing", "size": 1}]}'
+"${lab[@]}" ssh 'umount /mnt/e2e-grow'
+
+stage "day-2: multiattach over two iSCSI sessions"
+play "$here/day2-multiattach.yml" "${vars[@]}"
+
+stage "day-2: revert to a snapshot (thick LVM; thin refused)"
+play "$here/day2-revert-thick.yml" "${vars[@]}"
+
+stage "day-2: retype in place"
+play "$here/day2-retype.yml" "${vars[@]}"
 
 stage "detach, disconnect, delete everything"
 play "$pb/attach.yml" "$pb/provision.yml" "${vars[@]}" \

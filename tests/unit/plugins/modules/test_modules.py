@@ -287,6 +287,23 @@ def test_attach_refuses_masked_credentials(tmp_path):
     assert not result.loaded('cinder')
 
 
+def test_attach_rescans_with_masked_credentials(tmp_path):
+    # A rescan needs no login: masked credentials are not refused; the
+    # volume is not attached here (or, on a machine without open-iscsi,
+    # the missing tool is named). The LVM guest e2e rescans for real.
+    result = run('cl_attach', tmp_path, size=2, connection={
+        'protocol': 'iscsi', 'conn_info': {
+            'driver_volume_type': 'iscsi',
+            'data': {'target_portal': '127.0.0.1:3260',
+                     'target_iqn': 'iqn.2010-10.org.openstack:volume-x',
+                     'target_lun': 0, 'auth_method': 'CHAP',
+                     'auth_username': 'u', 'auth_password': '********'}}})
+    assert result['failed'], result
+    assert ('not attached on this node' in result['msg'] or
+            'iscsiadm is not installed' in result['msg']), result['msg']
+    assert 'include_secrets' not in result['msg']
+
+
 # Since ansible-core 2.19 a template that yields nothing passes None (null)
 # to the module; each module must then act as if the option were not given.
 # The calls below give every option they do not need as null.
