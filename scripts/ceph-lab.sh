@@ -485,10 +485,25 @@ cmd_osd_signal() {
     log "osd.0 (pid $pid): SIG$1"
 }
 
+# A PG whose read lease ran out while the OSD was frozen can stay "laggy"
+# for good on a one-OSD cluster (Ceph tracker 80404): its client ops wait
+# forever and `pg repeer` needs a second OSD. Marking the OSD down makes it
+# boot into a new map interval, which renews the leases; the process and its
+# memstore data stay as they are.
+unwedge_laggy_pgs() {
+    local i
+    for i in $(seq 1 10); do
+        lab_ceph pg ls laggy 2>/dev/null | grep -q laggy || return 0
+        sleep 1
+    done
+    log "PGs still laggy 10 s after SIGCONT: marking osd.0 down so it re-peers"
+    lab_ceph osd down 0 >/dev/null 2>&1 || true
+}
+
 case ${1:-} in
 start) cmd_start ;;
 osd-stop) cmd_osd_signal STOP ;;
-osd-start) cmd_osd_signal CONT ;;
+osd-start) cmd_osd_signal CONT; unwedge_laggy_pgs ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 env) print_env ;;
