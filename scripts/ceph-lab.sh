@@ -491,8 +491,8 @@ cmd_osd_signal() {
 # boot into a new map interval, which renews the leases; the process and its
 # memstore data stay as they are.
 unwedge_laggy_pgs() {
-    local i
-    for i in $(seq 1 10); do
+    local _
+    for _ in $(seq 1 10); do
         lab_ceph pg ls laggy 2>/dev/null | grep -q laggy || return 0
         sleep 1
     done
