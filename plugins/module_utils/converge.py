@@ -22,7 +22,6 @@ change, one makes it.  Check mode stops after the first decision, with
 the result the views of records.py give for what would be made.
 """
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
@@ -824,6 +823,8 @@ def _connection_result(task, record, live=None):
 
 def gather_connector(sm, decl):
     """This host's connector, for a storage-side cl_connection task."""
+    # Imported here: the node-side helpers are not needed by any other task.
+    from ansible_collections.openstack.cinderlib.plugins.module_utils import attach
     sm.require('os_brick')
     root_helper = sm.params['root_helper']
     attach.setup_privsep(root_helper)
