@@ -25,7 +25,8 @@ the result the views of records.py give for what would be made.
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import records
 from ansible_collections.openstack.cinderlib.plugins.module_utils import validation
-from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import MULTIATTACH_SPEC, SPEC_TRUE
+from ansible_collections.openstack.cinderlib.plugins.module_utils.type_specs import (
+    MULTIATTACH_SPEC, SPEC_TRUE, is_multiattach_spec)
 from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused, Result
 
 # Statuses a declared resource may be found in and used as it is.
@@ -480,8 +481,8 @@ def declared_type(decl, find, defined):
         raise Refused('volume_type: volume type %s is not defined; define it '
                       'first with cl_volume_type (defined: %s)' % (
                           name, ', '.join(defined()) or 'none'))
-    type_multiattach = (volume_type['data'].get('extra_specs') or {}).get(
-        MULTIATTACH_SPEC) == SPEC_TRUE
+    type_multiattach = is_multiattach_spec(volume_type['data'].get(
+        'extra_specs'))
     if decl.get('multiattach') is not None and \
             decl['multiattach'] != type_multiattach:
         raise Refused('multiattach: volume type %s is %smultiattach; leave '
@@ -516,7 +517,7 @@ def _retype_plan(task, record):
     if decl.get('multiattach') is not None:
         if decl['multiattach']:
             extra[MULTIATTACH_SPEC] = SPEC_TRUE
-        elif extra.get(MULTIATTACH_SPEC) == SPEC_TRUE:
+        elif is_multiattach_spec(extra):
             del extra[MULTIATTACH_SPEC]
     if extra == had['extra_specs'] and qos == had['qos_specs']:
         return None, record
@@ -525,7 +526,7 @@ def _retype_plan(task, record):
                       'extra specs decide multiattach; declare volume_type '
                       'with a type that is (or is not) multiattach' % (
                           view['name'] or view['id'], view['volume_type']))
-    if view['multiattach'] != (extra.get(MULTIATTACH_SPEC) == SPEC_TRUE) \
+    if view['multiattach'] != is_multiattach_spec(extra) \
             and view['status'] == 'in-use':
         raise Refused('multiattach: volume %s is in use; Cinder changes '
                       'multiattach only on available volumes: disconnect it '
