@@ -487,23 +487,24 @@ cmd_osd_signal() {
 
 # A PG whose read lease ran out while the OSD was frozen can stay "laggy"
 # for good on a one-OSD cluster (Ceph tracker 80404): its client ops wait
-# forever and `pg repeer` needs a second OSD. Marking the OSD down makes it
-# boot into a new map interval, which renews the leases; the process and its
-# memstore data stay as they are.
-unwedge_laggy_pgs() {
+# forever and `pg repeer` needs a second OSD.  The mgr's PG states lag by
+# seconds, so whether it happened cannot be read right away: after every
+# freeze the OSD is marked down, which makes it boot into a new map interval
+# and renews the leases (its process and memstore data stay as they are).
+renew_pg_leases() {
     local _
-    for _ in $(seq 1 10); do
-        lab_ceph pg ls laggy 2>/dev/null | grep -q laggy || return 0
+    lab_ceph osd down 0 >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do
+        cluster_state >/dev/null 2>&1 && return 0
         sleep 1
     done
-    log "PGs still laggy 10 s after SIGCONT: marking osd.0 down so it re-peers"
-    lab_ceph osd down 0 >/dev/null 2>&1 || true
+    log "osd.0 is not serving every PG 60 s after SIGCONT: $(cluster_state || true)"
 }
 
 case ${1:-} in
 start) cmd_start ;;
 osd-stop) cmd_osd_signal STOP ;;
-osd-start) cmd_osd_signal CONT; unwedge_laggy_pgs ;;
+osd-start) cmd_osd_signal CONT; renew_pg_leases ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 env) print_env ;;
