@@ -5,7 +5,6 @@
 
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
-from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 
 ENTRY_POINT_GROUP = 'cinderlib.persistence.storage'
 BUILTIN = ('memory', 'db', 'memory_db')
@@ -48,6 +47,9 @@ def _plugin_class(storage):
 
 def setup(persistence_config=None):
     """Build the plugin that ``persistence_config`` names (memory if None)."""
+    # Here, not at the top: importing the package (a no-change task reads
+    # its records through persistence.sqlite_reader) needs no plugin code.
+    from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
     config = dict(persistence_config or {'storage': 'memory'})
     if 'storage' not in config:
         raise errors.InvalidConfiguration(

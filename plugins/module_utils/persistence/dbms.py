@@ -22,8 +22,10 @@ import threading
 from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import rows
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.rows import record_from_columns
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = rows.SCHEMA_VERSION
 
 # What each database driver needs, to name it when it is missing.
 _DBAPI_PACKAGES = {
@@ -116,35 +118,13 @@ ROW_COLUMNS = {
 # The column within which a name is unique, per table (unique_names).
 NAME_SCOPES = {'volumes': 'backend', 'snapshots': 'volume_id'}
 
-# Seconds to wait for another process's schema or name lock (MariaDB);
-# SQLite waits as long for its write lock (the connect timeout below).
-LOCK_TIMEOUT = 30
+# Seconds to wait for another process's schema or name lock (rows.py).
+LOCK_TIMEOUT = rows.LOCK_TIMEOUT
 
 _NO_LOCK = contextlib.nullcontext()
 
 
-class RecordReads:
-    """The resource reads of the contract, over ``_get(table, **filters)``
-    (filters by column; None matches everything)."""
-
-    def get_volumes(self, volume_id=None, volume_name=None, backend_name=None):
-        return self._get('volumes', id=volume_id, name=volume_name,
-                         backend=backend_name)
-
-    def get_snapshots(self, snapshot_id=None, snapshot_name=None,
-                      volume_id=None):
-        return self._get('snapshots', id=snapshot_id, name=snapshot_name,
-                         volume_id=volume_id)
-
-    def get_connections(self, connection_id=None, volume_id=None):
-        return self._get('connections', id=connection_id, volume_id=volume_id)
-
-    def get_volume_types(self, type_id=None, type_name=None):
-        return sorted(self._get('volume_types', id=type_id, name=type_name),
-                      key=lambda record: record['name'])
-
-
-class DBPersistence(RecordReads, base.PersistenceDriverBase):
+class DBPersistence(rows.RecordReads, base.PersistenceDriverBase):
     """Records in the database at ``connection`` (a SQLAlchemy URL).
 
     ``unique_names=True`` refuses (``errors.DuplicateName``) to save a
@@ -189,7 +169,8 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         if engine_options or not self._sqlite_path:
             self._sqlite_path = None
         elif os.path.exists(self._sqlite_path):
-            self._reader = sqlite_reader.SQLiteReader.open(self._sqlite_path)
+            self._reader = sqlite_reader.SQLiteReader.open(
+                self._sqlite_path, SCHEMA_VERSION)
             if self._reader is not None and self._reader.empty:
                 # Being created by another process: wait for its schema.
                 self._reader = None
@@ -505,7 +486,7 @@ class DBPersistence(RecordReads, base.PersistenceDriverBase):
         if self._engine is None:
             if self._writer is None and self._reader is not None:
                 self._writer = self._sqlite.SQLiteWriter.open(
-                    self._sqlite_path)
+                    self._sqlite_path, SCHEMA_VERSION)
             if self._writer is not None:
                 return self._writer
             self._connect()
@@ -745,13 +726,6 @@ def _file_in_path(directory):
             return None
         path = parent
     return None if not path or os.path.isdir(path) else path
-
-
-def record_from_columns(columns):
-    """The record a row's column values (a dict) hold."""
-    columns.pop('updated_at', None)
-    columns['data'] = json.loads(columns['data'])
-    return columns
 
 
 def _dialect_insert(dialect):

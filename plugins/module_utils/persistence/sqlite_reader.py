@@ -21,12 +21,7 @@ import sqlite3
 import threading
 import urllib.parse
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
-from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import dbms
-
-_TABLES = {'volumes': 'cl_volumes', 'snapshots': 'cl_snapshots',
-           'connections': 'cl_connections',
-           'volume_types': 'cl_volume_types', 'key_values': 'cl_key_values'}
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import rows
 
 
 def sqlite_file(url):
@@ -42,7 +37,7 @@ def sqlite_file(url):
     return path if path and path != ':memory:' else None
 
 
-class SQLiteReader(dbms.RecordReads):
+class SQLiteReader(rows.RecordReads):
     """The read half of the persistence contract, on a SQLite file."""
 
     # sqlite3's errors, for the plugin's error sentences.
@@ -64,7 +59,9 @@ class SQLiteReader(dbms.RecordReads):
     MODE = 'ro'
 
     @classmethod
-    def open(cls, path):
+    def open(cls, path, schema_version=rows.SCHEMA_VERSION):
+        """The file's reader, if it holds ``schema_version`` (the one the
+        caller knows: dbms passes its own)."""
         if not os.path.exists(path):
             return cls(None)
         conn = None
@@ -74,7 +71,7 @@ class SQLiteReader(dbms.RecordReads):
             # Autocommit (isolation_level None): transactions are explicit.
             conn = sqlite3.connect(
                 'file:%s?mode=%s' % (urllib.parse.quote(path), cls.MODE),
-                uri=True, timeout=dbms.LOCK_TIMEOUT, isolation_level=None,
+                uri=True, timeout=rows.LOCK_TIMEOUT, isolation_level=None,
                 check_same_thread=False)
             conn.row_factory = sqlite3.Row
             if not conn.execute('SELECT 1 FROM sqlite_master LIMIT 1'
@@ -88,7 +85,7 @@ class SQLiteReader(dbms.RecordReads):
             if conn is not None:
                 conn.close()
             return None
-        if not version or version[0] != dbms.SCHEMA_VERSION:
+        if not version or version[0] != schema_version:
             conn.close()
             return None
         return cls(conn)
@@ -98,14 +95,14 @@ class SQLiteReader(dbms.RecordReads):
             return []
         where = [(column, value) for column, value in sorted(filters.items())
                  if value is not None]
-        query = 'SELECT * FROM %s' % _TABLES[table]
+        query = 'SELECT * FROM %s' % rows.TABLES[table]
         if where:
             query += ' WHERE ' + ' AND '.join('%s = ?' % column
                                               for column, _value in where)
         with self._lock:
-            rows = self._conn.execute(
+            found = self._conn.execute(
                 query, [value for _column, value in where]).fetchall()
-        return [dbms.record_from_columns(dict(row)) for row in rows]
+        return [rows.record_from_columns(dict(row)) for row in found]
 
     def get_key_values(self, key=None):
         if self._conn is None:
@@ -116,8 +113,10 @@ class SQLiteReader(dbms.RecordReads):
             query += ' WHERE key = ?'
             args = (key,)
         with self._lock:
-            rows = self._conn.execute(query + ' ORDER BY key', args).fetchall()
-        return [base.KeyValue(row['key'], row['value']) for row in rows]
+            found = self._conn.execute(query + ' ORDER BY key', args).fetchall()
+        # The plugin contract's module, only when key values are read.
+        from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.base import KeyValue
+        return [KeyValue(row['key'], row['value']) for row in found]
 
     def close(self):
         if self._conn is not None:
@@ -135,8 +134,8 @@ class SQLiteWriter(SQLiteReader):
     MODE = 'rw'
 
     @classmethod
-    def open(cls, path):
-        writer = super().open(path)
+    def open(cls, path, schema_version=rows.SCHEMA_VERSION):
+        writer = super().open(path, schema_version)
         if writer is None or writer.empty:
             return None
         try:
@@ -214,4 +213,4 @@ def _stored(value):
 
 
 def _table(table_name):
-    return _TABLES.get(table_name) or 'cl_' + table_name
+    return rows.TABLES.get(table_name) or 'cl_' + table_name
