@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """persistence.base: what a plugin inherits (key-value pairs, change
 tracking, record helpers).  The plugins themselves run the conformance
-suite in test_persistence*.py; the volume type defaults over key-value
-pairs are tested in resources/test_volume_day2.py."""
+suite in the other files of this directory; the volume type defaults over
+key-value pairs are tested in resources/test_volume_day2.py."""
 
 import pytest
 

@@ -185,7 +185,7 @@ def test_plugins_implement_every_documented_method(plugin_class):
 
 def test_entry_point_plugin(tmp_path, monkeypatch):
     (tmp_path / 'cl_test_plugin.py').write_text(
-        'from test_persistence_plugins import JSONTextPlugin as Plugin\n')
+        'from %s import JSONTextPlugin as Plugin\n' % __name__)
     dist = tmp_path / 'cl_test_plugin-1.0.dist-info'
     dist.mkdir()
     (dist / 'METADATA').write_text('Name: cl-test-plugin\nVersion: 1.0\n')
