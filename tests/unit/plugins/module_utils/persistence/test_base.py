@@ -61,3 +61,9 @@ def test_record_ids_and_copies():
     copied = base.copy_record(record)
     copied['data']['fields']['metadata']['k'] = 'changed'
     assert record['data']['fields']['metadata'] == {'k': 'v'}
+
+
+def test_base_methods_must_be_implemented():
+    plugin = base.PersistenceDriverBase()
+    with pytest.raises(NotImplementedError):
+        plugin.get_volumes()
