@@ -165,3 +165,10 @@ class FieldsPlugin(base.PersistenceDriverBase):
 
     def delete_key_value(self, key_value):
         self.rows.pop(('kv', key_value.key), None)
+
+
+# The persistence_config of each, as the tests use them.
+CONFIGS = {
+    'documented-dict': {'storage': DictPlugin, 'location': 'here'},
+    'documented-fields': {'storage': FieldsPlugin},
+}

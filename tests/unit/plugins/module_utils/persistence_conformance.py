@@ -23,8 +23,8 @@ what it is handed and what it returns, in either form.  Give it
 ``plugin_config`` (the persistence_config that builds a fresh, empty
 plugin) and ``backend`` (a set-up Backend; a test driver will do).
 
-test_persistence_plugins.py does both for plugins written from the
-documentation alone.
+persistence/test_third_party_plugins.py does both for plugins written from
+the documentation alone.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -1,25 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where the modules keep their database, and which values they hide."""
+"""Where the modules keep their database (the SQLite file of db_url, the
+plugin's configuration), and the backend option's refusals."""
 
 import pytest
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils import host_paths
 from ansible_collections.openstack.cinderlib.plugins.module_utils import storage_module
 from ansible_collections.openstack.cinderlib.plugins.module_utils.results import Refused
-
-
-@pytest.mark.parametrize('euid, env, expected', [
-    (0, {}, '/var/lib/cinderlib'),
-    (1000, {'HOME': '/home/u'}, '/home/u/.local/share/cinderlib'),
-    (1000, {'HOME': '/home/u', 'XDG_DATA_HOME': '/data'}, '/data/cinderlib'),
-])
-def test_default_data_dir(monkeypatch, euid, env, expected):
-    monkeypatch.setattr(host_paths.os, 'geteuid', lambda: euid)
-    monkeypatch.delenv('XDG_DATA_HOME', raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    assert host_paths.default_data_dir() == expected
 
 
 def spec(**params):

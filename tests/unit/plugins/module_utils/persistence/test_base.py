@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """persistence.base: what a plugin inherits (key-value pairs, change
 tracking, record helpers).  The plugins themselves run the conformance
-suite in test_persistence*.py; the volume type defaults over key-value
-pairs are tested in resources/test_volume_day2.py."""
+suite in the other files of this directory; the volume type defaults over
+key-value pairs are tested in resources/test_volume_day2.py."""
 
 import pytest
 
@@ -61,3 +61,9 @@ def test_record_ids_and_copies():
     copied = base.copy_record(record)
     copied['data']['fields']['metadata']['k'] = 'changed'
     assert record['data']['fields']['metadata'] == {'k': 'v'}
+
+
+def test_base_methods_must_be_implemented():
+    plugin = base.PersistenceDriverBase()
+    with pytest.raises(NotImplementedError):
+        plugin.get_volumes()

@@ -175,7 +175,7 @@ def test_module_option_messages(option, raw, expected):
 def test_module_db_url_through_a_file(tmp_path):
     # The module, run as Ansible runs it (a process per task).
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))), 'modules'))
+        os.path.dirname(os.path.abspath(__file__)))), 'modules'))
     try:
         from test_modules import run
     finally:

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Third-party persistence plugins: the documented contract, an entry
-point plugin, plugins written from the documentation alone (handed
-resource objects) and a plugin that opted in to records, each running both
-conformance suites and the core."""
+point plugin, and a plugin that opted in to records, running both
+conformance suites and the core; plugins written from the documentation
+alone (handed resource objects) run the core here too, the rest of their
+tests are in test_resource_contract.py."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -12,7 +13,6 @@ import json
 
 import pytest
 
-from ansible_collections.openstack.cinderlib.plugins.module_utils import cinderlib as cl
 from ansible_collections.openstack.cinderlib.plugins.module_utils import persistence
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base, dbms, memory
 
@@ -101,22 +101,11 @@ class TestThirdPartyPlugin(PersistenceConformance):
         return JSONTextPlugin()
 
 
-PLUGIN_CONFIGS = {
-    'documented-dict': {'storage': documented_plugins.DictPlugin,
-                        'location': 'here'},
-    'documented-fields': {'storage': documented_plugins.FieldsPlugin},
+PLUGIN_CONFIGS = dict(documented_plugins.CONFIGS, **{
     'records-json': {'storage': JSONTextPlugin},
     'memory': {'storage': 'memory'},
     'memory_db': {'storage': 'memory_db'},
-}
-
-
-class TestDocumentedPluginsRecords(PersistenceConformance):
-    """Plugins handed resource objects, as the core sees them."""
-
-    @pytest.fixture(params=['documented-dict', 'documented-fields'])
-    def plugin(self, request):
-        return persistence.setup(PLUGIN_CONFIGS[request.param])
+})
 
 
 class TestPluginsRunTheCore(ResourceConformance):
@@ -125,44 +114,6 @@ class TestPluginsRunTheCore(ResourceConformance):
     @pytest.fixture(params=sorted(PLUGIN_CONFIGS))
     def plugin_config(self, request):
         return PLUGIN_CONFIGS[request.param]
-
-
-def test_documented_plugin_is_handed_objects(backend):
-    with using_persistence(PLUGIN_CONFIGS['documented-dict']) as core:
-        plugin = core.plugin
-        volume = backend.create_volume(1, name='seen')
-        snapshot = volume.create_snapshot()
-        # The live objects themselves, as cinderlib hands them out.
-        assert plugin.volumes == {volume.id: volume}
-        assert plugin.snapshots == {snapshot.id: snapshot}
-        assert all(not isinstance(r, dict) for r in plugin.received)
-        assert core.location == 'here'
-        snapshot.delete()
-        volume.delete()
-        assert plugin.volumes == plugin.snapshots == {}
-
-
-def test_fields_plugin_writes_only_changes(backend):
-    with using_persistence(PLUGIN_CONFIGS['documented-fields']) as core:
-        volume = backend.create_volume(1)
-        volume.extend(2)
-        updates = [changed for kind, vid, changed in core.plugin.updates
-                   if vid == volume.id]
-        # creating -> available, then extending -> available with the size.
-        assert ['status'] in [[f for f in c if f != 'data'] for c in updates]
-        assert any('size' in changed for changed in updates)
-        volume.delete()
-
-
-def test_bad_read_names_the_plugin():
-    class Broken(documented_plugins.DictPlugin):
-        def get_volumes(self, **filters):
-            return ['not a volume']
-    plugin = persistence.setup({'storage': Broken, 'location': None})
-    with pytest.raises(cl.errors.PersistenceError,
-                       match="plugin Broken: get_volumes returned 'not a "
-                             "volume'; return the Volume objects"):
-        plugin.get_volumes()
 
 
 def test_base_class_has_every_documented_method():
@@ -185,7 +136,7 @@ def test_plugins_implement_every_documented_method(plugin_class):
 
 def test_entry_point_plugin(tmp_path, monkeypatch):
     (tmp_path / 'cl_test_plugin.py').write_text(
-        'from test_persistence_plugins import JSONTextPlugin as Plugin\n')
+        'from %s import JSONTextPlugin as Plugin\n' % __name__)
     dist = tmp_path / 'cl_test_plugin-1.0.dist-info'
     dist.mkdir()
     (dist / 'METADATA').write_text('Name: cl-test-plugin\nVersion: 1.0\n')
