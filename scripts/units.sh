@@ -31,4 +31,5 @@ sync_tree "$tree"
 cd "$tree"
 PATH=$venv/bin:$PATH "$venv/bin/ansible-test" units --local --color no \
     --python "$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
-    tests/unit/plugins/modules/
+    tests/unit/plugins/modules/ tests/unit/plugins/action/ \
+    tests/unit/plugins/plugin_utils/

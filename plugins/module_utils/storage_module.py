@@ -371,6 +371,9 @@ class StorageModule(CollectionModule):
             'file://' + self._lock_path()
         try:
             InProcessCinder._check_reachable(url)
+            # Cinder's package before tooz imports eventlet (standins).
+            from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins
+            standins.import_cinder_package()
             from tooz import coordination as tooz_coordination
             coordinator = tooz_coordination.get_coordinator(
                 url, ('cinderlib-%d' % os.getpid()).encode('ascii'))

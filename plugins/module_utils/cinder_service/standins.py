@@ -263,9 +263,10 @@ CONFIG_DEFERRED_IMPORTS = (
     # compile at import); no option Cinder or a driver registers is a URI.
     ('oslo_config.types', {'rfc3986': {}}),
 )
+# eventlet's green sockets name pyOpenSSL's exceptions (cryptography).
+CINDER_PACKAGE = ('cinder', {'OpenSSL': {}})
 DEFERRED_IMPORTS = (
-    # eventlet's green sockets name pyOpenSSL's exceptions (cryptography).
-    ('cinder', {'OpenSSL': {}}),
+    CINDER_PACKAGE,
     # Cross-origin settings for the API's WSGI pipeline: oslo.middleware
     # imports every middleware (Jinja2 included).
     ('cinder.common.config', {'oslo_middleware': {}}),
@@ -380,6 +381,18 @@ def _import_with_lazy_patterns(name):
         raise
     parent, _dot, child = name.rpartition('.')
     setattr(sys.modules[parent], child, module)
+
+
+def import_cinder_package():
+    """Import the ``cinder`` package as install() does.
+
+    Its __init__ turns eventlet's green DNS resolver off, then imports
+    eventlet: anything importing eventlet before it (tooz, through
+    futurist, for the modules' locks) makes eventlet load dnspython, a
+    third of a second of a task that changes something.
+    """
+    module_name, libraries = CINDER_PACKAGE
+    Deferral(libraries).import_module(module_name)
 
 
 def install():

@@ -87,6 +87,23 @@ def test_no_change_loads_neither_cinder_nor_sqlalchemy(tmp_path, volume):
     assert not again.loaded('sqlalchemy')
 
 
+PERSISTENCE = 'ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.'
+
+
+@pytest.mark.parametrize('module', ['cl_volume', 'cl_volumes'])
+def test_no_change_compiles_no_plugin_code(tmp_path, volume, module):
+    """Ansible ships the core as source: a no-change task reads SQLite
+    through sqlite_reader alone, not the plugin (dbms) or its contract."""
+    declared = dict(name='v1', size=1, description='first',
+                    metadata={'k': 'v'})
+    again = (run(module, tmp_path, **declared) if module == 'cl_volume'
+             else run(module, tmp_path, volumes=[declared]))
+    assert again['changed'] is False, again
+    assert again.loaded(PERSISTENCE + 'sqlite_reader')
+    assert not again.loaded(PERSISTENCE + 'dbms')
+    assert not again.loaded(PERSISTENCE + 'base')
+
+
 def test_bad_lock_path_is_refused_naming_it(tmp_path):
     (tmp_path / 'file').write_text('')
     lock_path = tmp_path / 'file' / 'locks'
@@ -120,6 +137,14 @@ def test_creation_loaded_cinder(tmp_path):
     created = run('cl_volume', tmp_path, name='v1', size=1)
     assert created.loaded('cinder') and created.loaded('sqlalchemy')
     assert created['volume']['status'] == 'available'
+
+
+def test_changes_load_no_dns_resolver(tmp_path):
+    """The locks' tooz imports eventlet after Cinder's package has turned
+    eventlet's green DNS resolver (dnspython) off."""
+    created = run('cl_volume', tmp_path, name='v1', size=1)
+    assert created['changed'] and created.loaded('tooz')
+    assert not created.loaded('dns')
 
 
 def test_check_mode_create_changes_nothing(tmp_path):

@@ -255,3 +255,17 @@ def test_masking_patterns_compile_lazily_and_mask_the_same():
     assert (real['lazy'], lazy['lazy']) == ('Pattern', 'LazyPattern')
     # Everyone else's re.compile is the real one.
     assert lazy['only_there'] == [True, 'Pattern']
+
+
+def test_cinder_package_first_keeps_eventlet_off_dnspython():
+    """The modules' locks import tooz (and eventlet) before Cinder loads."""
+    loaded = run_python('''
+import json, sys
+from ansible_collections.openstack.cinderlib.plugins.module_utils.cinder_service import standins
+standins.import_cinder_package()
+from tooz import coordination
+import eventlet
+print(json.dumps(sorted(name for name in ('dns', 'OpenSSL', 'cinder')
+                        if type(sys.modules.get(name)).__name__ == 'module')))
+''')
+    assert loaded == ['cinder']

@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import dbms
+from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import rows
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.sqlite_reader import SQLiteReader
 
 
@@ -68,6 +69,13 @@ def test_other_schema_version_falls_back(written):
     with plugin.engine.begin() as conn:
         conn.exec_driver_sql('UPDATE cl_schema SET version = 99')
     assert SQLiteReader.open(path) is None
+
+
+def test_reads_only_the_schema_version_asked_for(written):
+    """dbms asks for the version it migrates to (its own SCHEMA_VERSION)."""
+    _plugin, path = written
+    assert SQLiteReader.open(path, schema_version=99) is None
+    assert SQLiteReader.open(path, schema_version=rows.SCHEMA_VERSION)
 
 
 def test_db_plugin_reads_and_writes_an_existing_file_without_sqlalchemy(
