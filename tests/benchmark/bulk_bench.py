@@ -12,8 +12,9 @@ floors and the tasks alternating round by round, so machine load hits both:
   from);
 - cl_volumes: N volumes created in one task, the same N with nothing to
   change, the N deleted by ``purge`` in one task, each as a ratio to its
-  floor (a ``/bin/true`` task plus the N librbd calls; the no-change run
-  to the ``/bin/true`` task alone);
+  floor: a ``/bin/true`` task run right before it plus the N librbd calls
+  (their median so far; the no-change run to its ``/bin/true`` task
+  alone), the median of the rounds' ratios;
 - the ``loop:`` over cl_volume (created, no change, deleted), for
   comparison: L items (default 10; a loop of 100 takes minutes on a loaded
   machine), scaled to N per item and printed as scaled;
@@ -184,6 +185,12 @@ def main():
     floors = Floors()
     figures = {}
 
+    def create_median():
+        return statistics.median(figures['librbd create'])
+
+    def remove_median():
+        return statistics.median(figures['librbd remove'])
+
     def add(name, value):
         # As measured too (stderr): a long run shows its progress.
         print('  measured %s: %.3f' % (name, value), file=sys.stderr,
@@ -203,10 +210,22 @@ def main():
                 add('librbd create x%d' % threads, create)
                 add('librbd remove x%d' % threads, remove)
             if ready:
+                # Each task right after a /bin/true task of its own: the
+                # lab's OSD works on for seconds after many creates or
+                # removes, and two cores share it with the tasks.  The
+                # ratios are taken pair by pair (report).
                 volumes = tasks.declared(count)
-                add('bulk create', tasks.bulk(volumes))
-                add('bulk no change', tasks.bulk(volumes))
-                add('bulk purge', tasks.purge_all())
+                for name, run in (('bulk create', lambda: tasks.bulk(volumes)),
+                                  ('bulk no change',
+                                   lambda: tasks.bulk(volumes)),
+                                  ('bulk purge', tasks.purge_all)):
+                    true = tasks.true_task()
+                    add(name + ' true', true)
+                    add(name, run())
+                    floor = true + {'bulk create': create_median,
+                                    'bulk purge': remove_median}.get(
+                                        name, lambda: 0)()
+                    add(name + ' ratio', figures[name][-1] / floor)
         if not args.skip_loop:
             # Measured on loop_volumes items, scaled to count.
             scale = count / args.loop_volumes
@@ -256,13 +275,17 @@ def report(figures, count, args, ready):
     create_floor = med['true'] + med['librbd create']
     remove_floor = med['true'] + med['librbd remove']
     if ready:
+        print('cl_volumes, each task after a /bin/true task of its own '
+              '(medians: task / its /bin/true; ratios pair by pair):')
+        for name in ('bulk create', 'bulk no change', 'bulk purge'):
+            print('  %-44s %8.0f ms / %.0f ms' % (
+                name[5:], 1000 * med[name], 1000 * med[name + ' true']))
         print('%d volumes created in one task: %.2fx the floor' % (
-            count, med['bulk create'] / create_floor))
+            count, med['bulk create ratio']))
         print('%d volumes, nothing to change, in one task: %.2fx one '
-              'command: /bin/true task' % (count, med['bulk no change'] /
-                                           med['true']))
+              'command: /bin/true task' % (count, med['bulk no change ratio']))
         print('%d volumes deleted with purge in one task: %.2fx the floor' % (
-            count, med['bulk purge'] / remove_floor))
+            count, med['bulk purge ratio']))
     else:
         print('cl_volumes: its probe task failed here (run it alone to see '
               'why); its ratios are not measured')

@@ -4,6 +4,12 @@
 
 The library is set up once per process (as in real use), with memory_db
 persistence; each test uses a backend of its own name.
+
+persistence/ is a package (an empty __init__.py), so that its test files
+may share their names with other directories' (test_base.py is resources/'s
+too): pytest imports them as persistence.test_<name>.  The shared helpers
+(core_helpers, persistence_conformance, ...) come from this directory,
+which is put on sys.path below.
 """
 import os
 import sys

@@ -17,12 +17,12 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils.volume_spec im
 CL_VOLUME = dict(VOLUME_OPTIONS, **VOLUME_ACTION_OPTIONS)
 
 
-def validated(values, spec=CL_VOLUME):
+def validated(values, spec=None):
     """The parameters a cl_volume task (``spec``: or a cl_volumes item) with
     these options gets: nulls dropped (ansible_module.AnsibleModule), then
     Ansible's validation, with the rules both modules give it."""
     result = ArgumentSpecValidator(
-        spec, required_one_of=VOLUME_REQUIRED_ONE_OF,
+        CL_VOLUME if spec is None else spec, required_one_of=VOLUME_REQUIRED_ONE_OF,
         mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE).validate(
             {key: value for key, value in values.items() if value is not None})
     return result.validated_parameters, result.error_messages
