@@ -23,7 +23,6 @@ from ansible_collections.openstack.cinderlib.plugins.module_utils import errors
 from ansible_collections.openstack.cinderlib.plugins.module_utils import secrets
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import base
 from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence import rows
-from ansible_collections.openstack.cinderlib.plugins.module_utils.persistence.rows import record_from_columns
 
 SCHEMA_VERSION = rows.SCHEMA_VERSION
 
@@ -413,7 +412,7 @@ class DBPersistence(rows.RecordReads, base.PersistenceDriverBase):
     # Records <-> rows ----------------------------------------------------
     @staticmethod
     def _row_to_record(row):
-        return record_from_columns(dict(row._mapping))
+        return rows.record_from_columns(dict(row._mapping))
 
     def _get(self, table_name, **filters):
         if self._reader is not None:
