@@ -185,12 +185,6 @@ def main():
     floors = Floors()
     figures = {}
 
-    def create_median():
-        return statistics.median(figures['librbd create'])
-
-    def remove_median():
-        return statistics.median(figures['librbd remove'])
-
     def add(name, value):
         # As measured too (stderr): a long run shows its progress.
         print('  measured %s: %.3f' % (name, value), file=sys.stderr,
@@ -215,17 +209,19 @@ def main():
                 # removes, and two cores share it with the tasks.  The
                 # ratios are taken pair by pair (report).
                 volumes = tasks.declared(count)
-                for name, run in (('bulk create', lambda: tasks.bulk(volumes)),
-                                  ('bulk no change',
-                                   lambda: tasks.bulk(volumes)),
-                                  ('bulk purge', tasks.purge_all)):
+                # (task, its run, the librbd calls of its floor or None)
+                for name, run, librbd in (
+                        ('bulk create', lambda: tasks.bulk(volumes),
+                         'librbd create'),
+                        ('bulk no change', lambda: tasks.bulk(volumes), None),
+                        ('bulk purge', tasks.purge_all, 'librbd remove')):
                     true = tasks.true_task()
                     add(name + ' true', true)
-                    add(name, run())
-                    floor = true + {'bulk create': create_median,
-                                    'bulk purge': remove_median}.get(
-                                        name, lambda: 0)()
-                    add(name + ' ratio', figures[name][-1] / floor)
+                    seconds = run()
+                    add(name, seconds)
+                    floor = true + (statistics.median(figures[librbd])
+                                    if librbd else 0)
+                    add(name + ' ratio', seconds / floor)
         if not args.skip_loop:
             # Measured on loop_volumes items, scaled to count.
             scale = count / args.loop_volumes
