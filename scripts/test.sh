@@ -33,19 +33,35 @@ dbp=${CL_TEST_DB_PREFIX:-cinderlib}
 wants() { case " ${suites[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 
 stage_start=$SECONDS
+stage_names=() stage_starts=()
 stage() {
     echo "== $1 (+$((SECONDS - stage_start)) s)"
+    stage_names+=("$1") stage_starts+=("$SECONDS")
+}
+# Each stage's time, printed when the run ends however it ends (a CI that
+# cuts the run off at its time limit shows the tail of the output).
+stage_times() {
+    local i end
+    echo "== stage times (total $((SECONDS - stage_start)) s)"
+    for i in "${!stage_names[@]}"; do
+        end=${stage_starts[i + 1]:-$SECONDS}
+        printf '%6d s  %s\n' $((end - stage_starts[i])) "${stage_names[i]}"
+    done
 }
 
 # shellcheck source=scripts/lib/ceph-lab-env.sh
 . scripts/lib/ceph-lab-env.sh
 cleanup() {
     status=$?
+    stage_times
     release_ceph_lab
     bash scripts/services.sh stop >/dev/null 2>&1 || true
     exit $status
 }
 trap cleanup EXIT
+# Cut off by a signal (a CI's time limit): the EXIT trap must report a failure.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 stage "python venv"
 # shellcheck source=scripts/lib/project-venv.sh
@@ -157,4 +173,4 @@ if wants e2e; then
     stage "end to end: LVM/iSCSI guest"
     bash tests/e2e/run.sh
 fi
-stage "done"
+echo "== done (+$((SECONDS - stage_start)) s)"

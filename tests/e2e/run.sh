@@ -59,6 +59,9 @@ finish() {
     exit $status
 }
 trap finish EXIT
+# Cut off by a signal (a CI's time limit): the EXIT trap must report a failure.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 stage "python venv (ansible-core)"
 venv=$(bash "$repo/scripts/setup-venv.sh")
