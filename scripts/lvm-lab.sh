@@ -4,6 +4,7 @@
 # SCSI or LIO, and nested KVM cannot boot a stock kernel), reachable over SSH
 # on 127.0.0.1.
 #
+#   scripts/lvm-lab.sh tools    install the host tools the build and the guest need
 #   scripts/lvm-lab.sh build    build the guest image, or reuse the cached one
 #   scripts/lvm-lab.sh start    build if needed, boot the guest, wait for SSH,
 #                               print the env lines below on stdout
@@ -437,6 +438,7 @@ EOF
 }
 
 case ${1:-} in
+    tools) ensure_host_tools ;;
     build) build ;;
     start) start ;;
     stop) stop ;;

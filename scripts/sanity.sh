@@ -3,7 +3,8 @@
 #   ansible-test   ansible-test sanity, every default test, on a copy of the
 #                  collection in an ansible_collections/ tree, once per
 #                  supported ansible-core (CL_ANSIBLE_VERSIONS, default
-#                  "2.19 2.20 2.21"; scripts/setup-controller-venv.sh), with
+#                  "2.19 2.20 2.21"; scripts/setup-controller-venv.sh), the
+#                  versions at once, each on its own copy, with
 #                  the target-side tests (compile, import) on Python 3.11,
 #                  the storage host's, the others on the controller's
 #   ansible-lint   ansible-lint, production profile (.ansible-lint)
@@ -37,7 +38,7 @@ done
 
 python_version=3.11
 build=$repo/.build
-tree=$build/ansible-test/ansible_collections/openstack/cinderlib
+lint_tree=$build/ansible-lint/ansible_collections/openstack/cinderlib
 lint_venv=$build/lint-venv
 
 LOG_PREFIX='[sanity] '
@@ -104,16 +105,28 @@ stage_ansible_test() {
             { apt-get update -qq && apt-get install -y -qq --no-install-recommends shellcheck; }
         } >&2
     fi
-    sync_tree "$tree"
-    local version controller failed=() start
-    for version in ${CL_ANSIBLE_VERSIONS:-2.19 2.20 2.21}; do
-        start=$SECONDS
+    local version controller failed=() start=$SECONDS pids=() versions
+    read -ra versions <<< "${CL_ANSIBLE_VERSIONS:-2.19 2.20 2.21}"
+    # One copy of the collection per version, all at once: each run is
+    # mostly one process (pylint, validate-modules...), and it writes its
+    # results into the copy's tests/output.  The controller venvs and the pip
+    # bootstrap stand-in are made first, one at a time.
+    for version in "${versions[@]}"; do
         controller=$(bash scripts/setup-controller-venv.sh "$version")
         write_pip_bootstrap "$controller"
-        if (cd "$tree" && "$controller/bin/ansible-test" sanity \
-                --venv --python "$python_version" --color no) 2>&1 | drop_pip_noise; then
-            log "ansible-core $version: sanity passed in $((SECONDS - start)) s"
+        sync_tree "$build/ansible-test-$version/ansible_collections/openstack/cinderlib"
+        (cd "$build/ansible-test-$version/ansible_collections/openstack/cinderlib" &&
+            "$controller/bin/ansible-test" sanity --venv --python "$python_version" \
+                --color no) > "$build/ansible-test-$version.log" 2>&1 &
+        pids+=($!)
+    done
+    for i in "${!versions[@]}"; do
+        version=${versions[i]}
+        if wait "${pids[i]}"; then
+            drop_pip_noise < "$build/ansible-test-$version.log"
+            log "ansible-core $version: sanity passed ($((SECONDS - start)) s since the start)"
         else
+            drop_pip_noise < "$build/ansible-test-$version.log"
             log "ansible-core $version: sanity FAILED"
             failed+=("$version")
         fi
@@ -123,10 +136,10 @@ stage_ansible_test() {
 
 stage_ansible_lint() {
     ensure_lint_venv
-    sync_tree "$tree"
+    sync_tree "$lint_tree"
     # Linted in the ansible_collections/ copy, so that the collection's own
     # FQCNs resolve and the linter's cache (.ansible/) stays out of the repo.
-    (cd "$tree" && PATH=$lint_venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$build/ansible-test \
+    (cd "$lint_tree" && PATH=$lint_venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$build/ansible-lint \
         ansible-lint --offline --nocolor)
 }
 
