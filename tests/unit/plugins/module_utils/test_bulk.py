@@ -85,7 +85,10 @@ class Converger:
                 self.finished.append(key)
 
     def _converge(self, declaration, key):
-        found = self.lookup.volume(key)
+        # Under the lock: other workers add records meanwhile, and reading
+        # the dict as it grows raises (seen once under load).
+        with self.lock:
+            found = self.lookup.volume(key)
         if declaration['state'] == 'absent':
             if found is None:
                 return Result(False, volume={})
