@@ -111,22 +111,24 @@ stage_ansible_test() {
     # mostly one process (pylint, validate-modules...), and it writes its
     # results into the copy's tests/output.  The controller venvs and the pip
     # bootstrap stand-in are made first, one at a time.
+    local copy rc
     for version in "${versions[@]}"; do
         controller=$(bash scripts/setup-controller-venv.sh "$version")
         write_pip_bootstrap "$controller"
-        sync_tree "$build/ansible-test-$version/ansible_collections/openstack/cinderlib"
-        (cd "$build/ansible-test-$version/ansible_collections/openstack/cinderlib" &&
-            "$controller/bin/ansible-test" sanity --venv --python "$python_version" \
-                --color no) > "$build/ansible-test-$version.log" 2>&1 &
+        copy=$build/ansible-test-$version/ansible_collections/openstack/cinderlib
+        sync_tree "$copy"
+        (cd "$copy" && "$controller/bin/ansible-test" sanity --venv \
+            --python "$python_version" --color no) > "$build/ansible-test-$version.log" 2>&1 &
         pids+=($!)
     done
     for i in "${!versions[@]}"; do
         version=${versions[i]}
-        if wait "${pids[i]}"; then
-            drop_pip_noise < "$build/ansible-test-$version.log"
+        rc=0
+        wait "${pids[i]}" || rc=$?
+        drop_pip_noise < "$build/ansible-test-$version.log"
+        if [ "$rc" = 0 ]; then
             log "ansible-core $version: sanity passed ($((SECONDS - start)) s since the start)"
         else
-            drop_pip_noise < "$build/ansible-test-$version.log"
             log "ansible-core $version: sanity FAILED"
             failed+=("$version")
         fi

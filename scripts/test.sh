@@ -184,13 +184,11 @@ fi
 
 if wants e2e; then
     stage "end to end: LVM/iSCSI guest"
-    if ! wait "$image_build"; then
-        cat .build/e2e-image.log
-        echo "test.sh: the e2e guest image did not build (log above)" >&2
-        exit 1
-    fi
+    built=0
+    wait "$image_build" || built=$?
     image_build=
     cat .build/e2e-image.log
+    [ "$built" = 0 ] || { echo "test.sh: the e2e guest image did not build (log above)" >&2; exit 1; }
     bash tests/e2e/run.sh
 fi
 echo "== done (+$((SECONDS - stage_start)) s)"
